@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * limits.h - compile-time bounds shared by the BPF programs and userspace.
+ *
+ * Loop bounds and table sizes that the verifier or a fixed-size structure needs
+ * at compile time. Run-time limits (memcaps, timeouts, depths) live in the
+ * userspace configuration, not here. Every value can be overridden by the build
+ * (-DWEIR_VLAN_MAX_DEPTH=...).
+ */
+#ifndef WEIR_LIMITS_H
+#define WEIR_LIMITS_H
+
+/* 802.1Q / 802.1ad tags walked before giving up (outer + inner). */
+#ifndef WEIR_VLAN_MAX_DEPTH
+#define WEIR_VLAN_MAX_DEPTH 2
+#endif
+
+/* IPv6 extension headers walked before the packet counts as "ext chain too long". */
+#ifndef WEIR_IPV6_EXT_MAX_CHAIN
+#define WEIR_IPV6_EXT_MAX_CHAIN 8
+#endif
+
+/* Tunnel layers (VXLAN, Geneve, GRE) decoded inside one frame. */
+#ifndef WEIR_TUNNEL_MAX_DEPTH
+#define WEIR_TUNNEL_MAX_DEPTH 2
+#endif
+
+/* Largest frame a record or a pcap packet may carry (bytes). */
+#ifndef WEIR_FRAME_MAX
+#define WEIR_FRAME_MAX 65535
+#endif
+
+/* Worker threads / ring shards. */
+#ifndef WEIR_WORKERS_MAX
+#define WEIR_WORKERS_MAX 64
+#endif
+
+/* UDP ports that carry tunnels. */
+#define WEIR_PORT_VXLAN       4789
+#define WEIR_PORT_VXLAN_LINUX 8472
+#define WEIR_PORT_GENEVE      6081
+
+#endif /* WEIR_LIMITS_H */
