@@ -106,6 +106,7 @@ struct flow {
 	uint64_t first_pcap_cnt;
 	uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes = frame wire length */
 	uint8_t tcp_flags[2];          /* flags seen, by direction */
+	uint8_t icmp_type, icmp_code;  /* ICMP: of the flow's first packet (EVE, Community ID) */
 	struct flow_stream stream[2];  /* by enum flow_dir (data sent in that direction) */
 	struct flow_ext ext;
 };
