@@ -8,6 +8,7 @@
 	X(CAPTURE_BYTES, "capture.bytes")                          \
 	X(CAPTURE_TRUNCATED_FILES, "capture.truncated_files")      \
 	X(CAPTURE_UNSUPPORTED_LINKTYPE, "capture.unsupported_linktype") \
-	X(PIPELINE_QUEUE_WAITS, "pipeline.queue_waits")
+	X(PIPELINE_QUEUE_WAITS, "pipeline.queue_waits")           \
+	X(PIPELINE_QUEUE_FULL, "pipeline.queue_full")
 
 #endif

@@ -80,4 +80,11 @@ void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct
 /* detect_flow_end() - a flow ends: inspect what remains of its streams, free its state. */
 void detect_flow_end(struct detect_worker *dw, struct flow *f);
 
+/*
+ * detect_rules_check_main() - `weir rules check PATH...`: load and compile,
+ * print every error as file:line: reason and a summary.
+ * Return: exit status (0 all loaded, 1 some rule failed, 2 usage error).
+ */
+int detect_rules_check_main(int argc, char **argv);
+
 #endif /* WEIR_DETECT_H */

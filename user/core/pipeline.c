@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pipeline.c - workers and the output thread.
+ *
+ * DESIGN
+ * Threads. N workers run decode -> flow -> detect to completion on their own
+ * packets with their own contexts (decoder + defragmenter, flow table,
+ * Hyperscan scratch), so the hot path takes no locks. One output thread owns
+ * the event writer. In replay one reader thread (the caller) reads captures
+ * and shards frames; in the live sensor each worker drains its own ring shard.
+ *
+ * Queues. Reader -> worker: a byte ring per worker (struct spsc_bytes); each
+ * frame is copied in once and decoded in place. Worker -> output: a slot ring
+ * of struct weir_event per worker. Both bounded.
+ *
+ * Ordering and determinism. Frames are sharded by a symmetric hash of the
+ * innermost IP pair, so both directions of a flow and every fragment of a
+ * datagram meet in one worker, in capture order. Time is packet time: the
+ * reader broadcasts a tick to every worker each second of packet time, and
+ * flows time out at ticks or on lookup, never by wall clock. So the set of
+ * events is the same for any worker count; only their interleaving differs.
+ *
+ * Overload. Lossless mode (replay) makes a producer wait on a full queue
+ * (counted as pipeline.queue_waits): a replay must not lose anything. Otherwise
+ * (live) a full frame queue drops the frame (pipeline.queue_full) and a full
+ * event queue drops the event (output.queue_full); nothing ever blocks capture.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/pipeline.h"
+#include "core/queue.h"
+#include "detect/detect.h"
+#include "weir/limits.h"
+#include "output/event.h"
+#include "output/output.h"
+
+enum frame_kind {
+	FRAME_PKT,
+	FRAME_TICK,
+	FRAME_EOF,
+};
+
+/* Header of a frame record in a worker's byte ring; the frame follows. */
+struct frame_rec {
+	uint16_t kind;
+	uint16_t linktype;
+	uint32_t caplen;
+	uint32_t wirelen;
+	uint32_t ifindex;
+	uint64_t ts_ns;
+	uint64_t pcap_cnt;
+};
+
+struct worker {
+	struct pipeline *pl;
+	uint32_t id;
+	pthread_t thread;
+	bool started;
+	struct spsc_bytes inq;
+	struct spsc_slots evq;
+	struct weir_stats stats;
+	struct decode_ctx *dc;
+	struct flow_table *ft;
+	struct detect_worker *dw;
+	uint64_t now_ns;        /* packet time of this worker (max seen / ticked) */
+	_Atomic bool done;
+};
+
+struct pipeline {
+	struct pipeline_opts o;
+	struct worker *w;
+	struct weir_stats reader_stats;
+	struct weir_stats output_stats;
+	struct qwait out_wake;  /* an event was queued, or a worker finished */
+	pthread_t out_thread;
+	bool out_started;
+	uint64_t last_ts_ns;
+	uint64_t start_wall_ns;
+};
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- events ------------------------------------------------------------ */
+
+static void worker_emit(void *arg, const struct weir_event *ev)
+{
+	struct worker *w = arg;
+	struct pipeline *pl = w->pl;
+
+	while (!spsc_slots_push(&w->evq, ev)) {
+		uint32_t snap;
+
+		if (!pl->o.lossless) {
+			STAT_INC(&w->stats, OUTPUT_QUEUE_FULL);
+			return;
+		}
+		snap = qwait_snapshot(&w->evq.not_full);
+		if (spsc_slots_push(&w->evq, ev))
+			break;
+		STAT_INC(&w->stats, PIPELINE_QUEUE_WAITS);
+		qwait_wake(&pl->out_wake);
+		qwait_sleep(&w->evq.not_full, snap, 100);
+	}
+	qwait_wake(&pl->out_wake);
+}
+
+static void flow_event_fill(struct weir_event *ev, const struct flow *f, uint64_t now_ns)
+{
+	const struct flow_key *k = &f->key;
+	uint8_t cli = f->cli_side, srv = f->cli_side ^ 1;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = EVENT_FLOW;
+	ev->ts_ns = now_ns;
+	ev->flow_id = f->flow_id;
+	ev->t.src = k->addr[cli];
+	ev->t.dst = k->addr[srv];
+	ev->t.sport = k->port[cli];
+	ev->t.dport = k->port[srv];
+	ev->t.ip_ver = k->ip_ver;
+	ev->t.proto = k->proto;
+	ev->t.icmp_type = f->icmp_type;
+	ev->t.icmp_code = f->icmp_code;
+	ev->t.vlan[0] = k->vlan[0];
+	ev->t.vlan[1] = k->vlan[1];
+	ev->t.vlan_cnt = (uint8_t)(k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0);
+	ev->flow.pkts_toserver = f->pkts[FLOW_DIR_TOSERVER];
+	ev->flow.pkts_toclient = f->pkts[FLOW_DIR_TOCLIENT];
+	ev->flow.bytes_toserver = f->bytes[FLOW_DIR_TOSERVER];
+	ev->flow.bytes_toclient = f->bytes[FLOW_DIR_TOCLIENT];
+	ev->flow.start_ns = f->start_ns;
+	ev->flow.end_ns = f->last_ns;
+	ev->flow.state = flow_state_name(f);
+	ev->flow.alerted = f->alerted;
+	if (k->proto == 6) {
+		ev->flow.tcp_state = flow_tcp_state_name(f);
+		ev->flow.tcp_flags_ts = f->tcp_flags[FLOW_DIR_TOSERVER];
+		ev->flow.tcp_flags_tc = f->tcp_flags[FLOW_DIR_TOCLIENT];
+		ev->flow.tcp_flags = ev->flow.tcp_flags_ts | ev->flow.tcp_flags_tc;
+	}
+}
+
+/* Flow table callback: a flow ends; detect inspects what is left, then log it. */
+static void worker_flow_end(void *arg, struct flow *f, enum flow_end_reason why)
+{
+	struct worker *w = arg;
+	struct weir_event ev;
+
+	if (w->dw)
+		detect_flow_end(w->dw, f);
+	flow_event_fill(&ev, f, w->now_ns > f->last_ns ? w->now_ns : f->last_ns);
+	ev.flow.reason = flow_end_reason_name(why);
+	worker_emit(w, &ev);
+}
+
+/* --- workers ----------------------------------------------------------- */
+
+static void worker_frame(struct worker *w, const struct frame_rec *h, const uint8_t *data)
+{
+	struct weir_pkt p;
+	struct flow_pkt_info fi;
+
+	memset(&p, 0, sizeof(p));
+	p.data = data;
+	p.caplen = h->caplen;
+	p.wirelen = h->wirelen;
+	p.ts_ns = h->ts_ns;
+	p.pcap_cnt = h->pcap_cnt;
+	p.linktype = h->linktype;
+	p.ifindex = h->ifindex;
+	if (h->ts_ns > w->now_ns)
+		w->now_ns = h->ts_ns;
+
+	if (decode_packet(w->dc, &p) < 0)
+		return;
+	memset(&fi, 0, sizeof(fi));
+	flow_table__process(w->ft, &p, &fi);
+	if (fi.flow && fi.flow->pkts[0] + fi.flow->pkts[1] == 1) {
+		fi.flow->icmp_type = p.icmp_type;
+		fi.flow->icmp_code = p.icmp_code;
+	}
+	if (w->dw)
+		detect_packet(w->dw, w->ft, &p, &fi);
+}
+
+static void worker_tick(struct worker *w, uint64_t now_ns)
+{
+	if (now_ns > w->now_ns)
+		w->now_ns = now_ns;
+	decode_expire(w->dc, w->now_ns);
+	flow_table__tick(w->ft, w->now_ns);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		const struct frame_rec *h;
+		uint32_t len, snap;
+
+		snap = qwait_snapshot(&w->inq.not_empty);
+		h = spsc_bytes_peek(&w->inq, &len);
+		if (!h) {
+			qwait_sleep(&w->inq.not_empty, snap, 100);
+			continue;
+		}
+		if (h->kind == FRAME_PKT) {
+			worker_frame(w, h, (const uint8_t *)(h + 1));
+		} else if (h->kind == FRAME_TICK) {
+			worker_tick(w, h->ts_ns);
+		} else {
+			worker_tick(w, h->ts_ns);
+			spsc_bytes_release(&w->inq);
+			break;
+		}
+		spsc_bytes_release(&w->inq);
+	}
+	flow_table__flush(w->ft, FLOW_END_SHUTDOWN);
+	atomic_store(&w->done, true);
+	qwait_wake(&w->pl->out_wake);
+	return NULL;
+}
+
+/* --- output thread ----------------------------------------------------- */
+
+static void *output_main(void *arg)
+{
+	struct pipeline *pl = arg;
+
+	for (;;) {
+		uint32_t snap = qwait_snapshot(&pl->out_wake);
+		bool all_done = true;
+		uint64_t n = 0;
+
+		for (uint32_t i = 0; i < pl->o.workers; i++) {
+			struct worker *w = &pl->w[i];
+			bool done = atomic_load(&w->done);
+			struct weir_event *ev;
+
+			/* Bounded batch per queue keeps the workers served fairly. */
+			for (int b = 0; b < 256 && (ev = spsc_slots_front(&w->evq)); b++) {
+				if (pl->o.out && output__write(pl->o.out, ev) < 0)
+					STAT_INC(&pl->output_stats, OUTPUT_WRITE_ERRORS);
+				spsc_slots_pop(&w->evq);
+				n++;
+			}
+			if (!done || spsc_slots_count(&w->evq))
+				all_done = false;
+		}
+		if (all_done)
+			break;
+		if (!n) {
+			if (pl->o.out)
+				output__flush(pl->o.out);
+			qwait_sleep(&pl->out_wake, snap, 100);
+		}
+	}
+	if (pl->o.out)
+		output__flush(pl->o.out);
+	return NULL;
+}
+
+/* --- lifecycle --------------------------------------------------------- */
+
+struct pipeline *pipeline__new(const struct pipeline_opts *opts)
+{
+	struct pipeline *pl;
+
+	if (!opts->workers || opts->workers > WEIR_WORKERS_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return NULL;
+	pl->o = *opts;
+	if (!pl->o.worker_queue_bytes)
+		pl->o.worker_queue_bytes = 8ull << 20;
+	if (!pl->o.event_queue_slots)
+		pl->o.event_queue_slots = 8192;
+	pl->w = calloc(pl->o.workers, sizeof(*pl->w));
+	if (!pl->w)
+		goto err;
+	for (uint32_t i = 0; i < pl->o.workers; i++) {
+		struct worker *w = &pl->w[i];
+
+		w->pl = pl;
+		w->id = i;
+		if (spsc_bytes__init(&w->inq, pl->o.worker_queue_bytes) ||
+		    spsc_slots__init(&w->evq, pl->o.event_queue_slots, sizeof(struct weir_event)))
+			goto err;
+		w->dc = decode_ctx__new(&pl->o.decode, &w->stats);
+		if (!w->dc)
+			goto err;
+		w->ft = flow_table__new(&pl->o.flow, worker_flow_end, w, &w->stats);
+		if (!w->ft)
+			goto err;
+		if (pl->o.detect) {
+			w->dw = detect_worker__new(pl->o.detect, &w->stats, worker_emit, w);
+			if (!w->dw)
+				goto err;
+		}
+	}
+	pl->start_wall_ns = wall_ns();
+	return pl;
+err:
+	pipeline__free(pl);
+	if (!errno)
+		errno = ENOMEM;
+	return NULL;
+}
+
+int pipeline__start(struct pipeline *pl)
+{
+	int err;
+
+	for (uint32_t i = 0; i < pl->o.workers; i++) {
+		err = pthread_create(&pl->w[i].thread, NULL, worker_main, &pl->w[i]);
+		if (err)
+			return -err;
+		pl->w[i].started = true;
+	}
+	err = pthread_create(&pl->out_thread, NULL, output_main, pl);
+	if (err)
+		return -err;
+	pl->out_started = true;
+	return 0;
+}
+
+/* Reserve room in @w's frame queue, waiting in lossless mode. */
+static struct frame_rec *reserve_frame(struct pipeline *pl, struct worker *w, uint32_t len)
+{
+	for (;;) {
+		uint32_t snap = qwait_snapshot(&w->inq.not_full);
+		struct frame_rec *h = spsc_bytes_reserve(&w->inq, len);
+
+		if (h)
+			return h;
+		if (!pl->o.lossless)
+			return NULL;
+		STAT_INC(&pl->reader_stats, PIPELINE_QUEUE_WAITS);
+		qwait_sleep(&w->inq.not_full, snap, 100);
+	}
+}
+
+int pipeline_submit(struct pipeline *pl, const struct pipeline_frame *fr)
+{
+	uint32_t shard = 0;
+	struct frame_rec *h;
+	struct worker *w;
+
+	if (pl->o.workers > 1)
+		shard = decode_shard_hash(fr->data, fr->caplen, fr->linktype) % pl->o.workers;
+	w = &pl->w[shard];
+	h = reserve_frame(pl, w, (uint32_t)sizeof(*h) + fr->caplen);
+	if (!h) {
+		STAT_INC(&pl->reader_stats, PIPELINE_QUEUE_FULL);
+		return -ENOBUFS;
+	}
+	h->kind = FRAME_PKT;
+	h->linktype = fr->linktype;
+	h->caplen = fr->caplen;
+	h->wirelen = fr->wirelen;
+	h->ifindex = fr->ifindex;
+	h->ts_ns = fr->ts_ns;
+	h->pcap_cnt = fr->pcap_cnt;
+	memcpy(h + 1, fr->data, fr->caplen);
+	spsc_bytes_commit(&w->inq);
+	if (fr->ts_ns > pl->last_ts_ns)
+		pl->last_ts_ns = fr->ts_ns;
+	return 0;
+}
+
+static void broadcast(struct pipeline *pl, enum frame_kind kind, uint64_t now_ns)
+{
+	for (uint32_t i = 0; i < pl->o.workers; i++) {
+		struct worker *w = &pl->w[i];
+		struct frame_rec *h;
+
+		/* Control records are never dropped: wait for room even when lossy. */
+		for (;;) {
+			uint32_t snap = qwait_snapshot(&w->inq.not_full);
+
+			h = spsc_bytes_reserve(&w->inq, sizeof(*h));
+			if (h)
+				break;
+			qwait_sleep(&w->inq.not_full, snap, 100);
+		}
+		memset(h, 0, sizeof(*h));
+		h->kind = (uint16_t)kind;
+		h->ts_ns = now_ns;
+		spsc_bytes_commit(&w->inq);
+	}
+}
+
+void pipeline_tick(struct pipeline *pl, uint64_t now_ns)
+{
+	broadcast(pl, FRAME_TICK, now_ns);
+}
+
+struct weir_stats *pipeline_reader_stats(struct pipeline *pl)
+{
+	return &pl->reader_stats;
+}
+
+void pipeline_stats_sum(struct pipeline *pl, struct weir_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	stats_add(sum, &pl->reader_stats);
+	stats_add(sum, &pl->output_stats);
+	if (pl->o.out)
+		stats_add(sum, output_stats(pl->o.out));
+	for (uint32_t i = 0; i < pl->o.workers; i++)
+		stats_add(sum, &pl->w[i].stats);
+}
+
+int pipeline__finish(struct pipeline *pl)
+{
+	struct weir_stats sum;
+	struct weir_event ev;
+	int err = 0;
+
+	broadcast(pl, FRAME_EOF, pl->last_ts_ns);
+	for (uint32_t i = 0; i < pl->o.workers; i++) {
+		if (pl->w[i].started)
+			pthread_join(pl->w[i].thread, NULL);
+		pl->w[i].started = false;
+	}
+	qwait_wake(&pl->out_wake);
+	if (pl->out_started)
+		pthread_join(pl->out_thread, NULL);
+	pl->out_started = false;
+
+	/* All threads are gone: the counters are stable. */
+	pipeline_stats_sum(pl, &sum);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_STATS;
+	ev.ts_ns = pl->last_ts_ns ? pl->last_ts_ns : wall_ns();
+	ev.stats.stats = &sum;
+	ev.stats.uptime_s = (wall_ns() - pl->start_wall_ns) / 1000000000ull;
+	if (pl->o.out) {
+		if (output__write(pl->o.out, &ev) < 0 || output__flush(pl->o.out) < 0)
+			err = -EIO;
+	}
+	return err;
+}
+
+void pipeline__free(struct pipeline *pl)
+{
+	bool running = false;
+
+	if (!pl)
+		return;
+	for (uint32_t i = 0; pl->w && i < pl->o.workers; i++)
+		running |= pl->w[i].started;
+	/* Still running (an error path): stop cleanly so every flow ends once. */
+	if (running || pl->out_started)
+		pipeline__finish(pl);
+	for (uint32_t i = 0; pl->w && i < pl->o.workers; i++) {
+		struct worker *w = &pl->w[i];
+
+		flow_table__free(w->ft);
+		detect_worker__free(w->dw);
+		decode_ctx__free(w->dc);
+		spsc_bytes__destroy(&w->inq);
+		spsc_slots__destroy(&w->evq);
+	}
+	free(pl->w);
+	free(pl);
+}
