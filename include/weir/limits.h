@@ -40,4 +40,39 @@
 #define WEIR_PORT_VXLAN_LINUX 8472
 #define WEIR_PORT_GENEVE      6081
 
+/* Frame bytes a record can carry: ring records are reserved at a fixed size
+ * (the verifier needs a constant), so this bounds the run-time snaplen.
+ * 1536 = 1500 MTU + Ethernet + two VLAN tags, rounded up. */
+#ifndef WEIR_SNAPLEN_MAX
+#define WEIR_SNAPLEN_MAX 1536
+#endif
+
+/* Frame bytes of the small record class: records that fit are reserved at
+ * this size instead of WEIR_SNAPLEN_MAX, so ACKs and control packets do not
+ * take 1.5 KiB of ring each. */
+#ifndef WEIR_REC_SMALL_FRAME
+#define WEIR_REC_SMALL_FRAME 184
+#endif
+
+/* Entries of the kernel LRU flow table (shared by all hooks of a node). */
+#ifndef WEIR_KFLOW_MAX
+#define WEIR_KFLOW_MAX 65536
+#endif
+
+/* Local pod endpoints the "record once per node" check knows. */
+#ifndef WEIR_LOCAL_EP_MAX
+#define WEIR_LOCAL_EP_MAX 8192
+#endif
+
+/* Bytes TC pulls into the linear area when headers straddle it. */
+#ifndef WEIR_TC_PULL_LEN
+#define WEIR_TC_PULL_LEN 256
+#endif
+
+/* Size of the ring buffer template in the object; userspace creates the real
+ * shards with their configured size (a power of two, >= page size). */
+#ifndef WEIR_RING_TEMPLATE_BYTES
+#define WEIR_RING_TEMPLATE_BYTES 4096
+#endif
+
 #endif /* WEIR_LIMITS_H */

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sensor.bpf.c - the program sections of the live sensor. Each one builds
+ * a struct pkt_ctx for its hook and runs handle_packet() (handle.bpf.h);
+ * every one returns XDP_PASS / TC_ACT_OK through pass().
+ *
+ *   sensor_xdp         XDP on a host-side veth: traffic leaving the pod
+ *   sensor_xdp_uplink  XDP on the NIC: VXLAN/Geneve decapsulated, inner frame recorded
+ *   sensor_tc_ingress  TC ingress: veth (TC mode) or overlay device
+ *   sensor_tc_egress   TC egress: veth or overlay; skips local-pod sources
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "handle.bpf.h"
+
+static __always_inline int run_xdp(struct xdp_md *ctx, __u8 hook, __u32 seen)
+{
+	struct pkt_ctx pc = {
+		.ctx = ctx,
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+		.ifindex = ctx->ingress_ifindex,
+		.hook = hook,
+		.is_xdp = 1,
+	};
+
+	stat_inc(seen);
+	pc.wire_len = pc.data_end - pc.data;
+	return pass(handle_packet(&pc), XDP_PASS);
+}
+
+static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u32 seen)
+{
+	struct pkt_ctx pc = {
+		.ctx = skb,
+		.wire_len = skb->len,
+		.ifindex = skb->ifindex,
+		.hook = hook,
+	};
+	__u32 lin;
+
+	stat_inc(seen);
+	lin = skb->data_end - skb->data;
+	/* Headers beyond the linear area (rare: most stacks and GRO keep them
+	 * linear) are pulled in, which moves no packet bytes; data pointers
+	 * are re-read afterwards, as the helper invalidates them. */
+	if (lin < WEIR_TC_PULL_LEN && skb->len > lin) {
+		if (!bpf_skb_pull_data(skb, min(skb->len, (__u32)WEIR_TC_PULL_LEN)))
+			stat_inc(WEIR_KSTAT_TC_PULLED);
+	}
+	pc.data = (void *)(long)skb->data;
+	pc.data_end = (void *)(long)skb->data_end;
+	return pass(handle_packet(&pc), TC_ACT_OK);
+}
+
+SEC("xdp")
+int sensor_xdp(struct xdp_md *ctx)
+{
+	return run_xdp(ctx, WEIR_HOOK_XDP, WEIR_KSTAT_SEEN_XDP);
+}
+
+SEC("xdp")
+int sensor_xdp_uplink(struct xdp_md *ctx)
+{
+	return run_xdp(ctx, WEIR_HOOK_UPLINK, WEIR_KSTAT_SEEN_UPLINK);
+}
+
+SEC("tc")
+int sensor_tc_ingress(struct __sk_buff *skb)
+{
+	return run_tc(skb, WEIR_HOOK_TC_INGRESS, WEIR_KSTAT_SEEN_TC_INGRESS);
+}
+
+SEC("tc")
+int sensor_tc_egress(struct __sk_buff *skb)
+{
+	return run_tc(skb, WEIR_HOOK_TC_EGRESS, WEIR_KSTAT_SEEN_TC_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "GPL";
