@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * output_writer.c - the EVE JSON writer: one compact JSON object per line.
+ *
+ * DESIGN. One writer, owned by the pipeline's output thread, so nothing here
+ * takes a lock. Lines go through a large stdio buffer (256 KiB by default):
+ * a write(2) per event would cost more than encoding it. The price is
+ * latency, so the live sensor must call output__flush() on its tick (100 ms)
+ * and replay at the end; a line is never split across two buffers' writes
+ * unless it is larger than the buffer.
+ *
+ * "-" writes to a duplicate of fd 1, so the writer owns (and closes) its own
+ * FILE and its buffering does not depend on whether something else touched
+ * stdout first. A file is opened for append: a restarted sensor continues
+ * the file a forwarder is tailing.
+ *
+ * in_iface: resolving an ifindex is an ioctl on a socket. The writer keeps a
+ * small direct-mapped cache of names, each entry trusted for a few seconds
+ * only, because pods come and go and an ifindex is reused by the next veth.
+ *
+ * Errors are counted (output.write_errors) and returned; a failing event does
+ * not stop later ones (a full disk may recover).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "output/output.h"
+
+#define OUTPUT_BUF_DEFAULT (256u * 1024)
+#define IFCACHE_SLOTS      64   /* power of 2 */
+#define IFCACHE_TTL_S      5
+
+struct ifcache_ent {
+	uint32_t ifindex;       /* 0 = empty slot */
+	bool known;             /* name valid; false: lookup failed ("ifN") */
+	time_t at;              /* CLOCK_MONOTONIC_COARSE seconds of the lookup */
+	char name[IF_NAMESIZE];
+};
+
+struct output {
+	FILE *fp;
+	char *buf;              /* stdio buffer of fp */
+	char *host;
+	struct output_eve_opts eve;
+	struct weir_stats *stats;
+	struct weir_stats own_stats;
+	struct ifcache_ent ifcache[IFCACHE_SLOTS];
+};
+
+static const char *output_ifname(void *arg, uint32_t ifindex, char *buf)
+{
+	struct output *o = arg;
+	struct ifcache_ent *e = &o->ifcache[ifindex & (IFCACHE_SLOTS - 1)];
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (e->ifindex != ifindex || now.tv_sec - e->at >= IFCACHE_TTL_S) {
+		e->ifindex = ifindex;
+		e->at = now.tv_sec;
+		e->known = if_indextoname(ifindex, e->name) != NULL;
+	}
+	if (!e->known)
+		return NULL;
+	memcpy(buf, e->name, IF_NAMESIZE);
+	return buf;
+}
+
+struct output *output__new(const struct output_opts *opts)
+{
+	size_t bufsz;
+	struct output *o;
+	int fd, err;
+
+	if (!opts || !opts->path || !opts->path[0]) {
+		errno = EINVAL;
+		return NULL;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->stats = opts->stats ? opts->stats : &o->own_stats;
+	o->eve.cid_seed = opts->cid_seed;
+	o->eve.ifname = output_ifname;
+	o->eve.ifname_arg = o;
+	if (opts->host && opts->host[0]) {
+		o->host = strdup(opts->host);
+		if (!o->host)
+			goto fail;
+		o->eve.host = o->host;
+	}
+
+	if (!strcmp(opts->path, "-")) {
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			pr_warn("EVE output: dup stdout: %s\n", strerror(errno));
+			goto fail;
+		}
+		o->fp = fdopen(fd, "w");
+		if (!o->fp) {
+			err = errno;
+			close(fd);
+			errno = err;
+		}
+	} else {
+		o->fp = fopen(opts->path, "ae");
+	}
+	if (!o->fp) {
+		pr_warn("EVE output: open %s: %s\n", opts->path, strerror(errno));
+		goto fail;
+	}
+
+	bufsz = opts->buf_size ? opts->buf_size : OUTPUT_BUF_DEFAULT;
+	o->buf = malloc(bufsz);
+	if (!o->buf || setvbuf(o->fp, o->buf, _IOFBF, bufsz)) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	return o;
+
+fail:
+	err = errno;
+	output__free(o);
+	errno = err;
+	return NULL;
+}
+
+int output__write(struct output *o, const struct weir_event *ev)
+{
+	json_t *j;
+	int err = 0;
+
+	j = output_eve_json(ev, &o->eve);
+	if (!j) {
+		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
+		return errno == EINVAL ? -EINVAL : -ENOMEM;
+	}
+	errno = 0;
+	if (json_dumpf(j, o->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) || fputc('\n', o->fp) == EOF)
+		err = errno ? -errno : -EIO;
+	json_decref(j);
+	if (err) {
+		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
+		clearerr(o->fp);
+		return err;
+	}
+	switch (ev->type) {
+	case EVENT_ALERT:
+		STAT_INC(o->stats, OUTPUT_EVENTS_ALERT);
+		break;
+	case EVENT_FLOW:
+		STAT_INC(o->stats, OUTPUT_EVENTS_FLOW);
+		break;
+	case EVENT_STATS:
+		STAT_INC(o->stats, OUTPUT_EVENTS_STATS);
+		break;
+	}
+	return 0;
+}
+
+int output__flush(struct output *o)
+{
+	int err;
+
+	if (!fflush(o->fp))
+		return 0;
+	err = errno ? -errno : -EIO;
+	STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
+	clearerr(o->fp);
+	return err;
+}
+
+struct weir_stats *output_stats(struct output *o)
+{
+	return o->stats;
+}
+
+void output__free(struct output *o)
+{
+	if (!o)
+		return;
+	if (o->fp) {
+		if (fclose(o->fp))
+			pr_warn("EVE output: close: %s\n", strerror(errno));
+	}
+	free(o->buf);
+	free(o->host);
+	free(o);
+}
