@@ -85,6 +85,9 @@ struct flow_stream {
 	uint64_t buf_off;      /* stream offset of buf[0] */
 	struct flow_seg *ooo;  /* out-of-order segments, sorted by seq */
 	uint32_t ooo_bytes, ooo_cnt;
+	/* additions (flow_stream.c) */
+	uint64_t insp_off;     /* stream offset of the first byte not yet inspected */
+	struct flow_seg *ooo_tail; /* last queued segment: in-order arrival is O(1) */
 };
 
 /* Per-flow storage owned by later stages; the flow table calls their free hook. */
@@ -102,7 +105,12 @@ struct flow {
 	uint8_t state;                 /* enum flow_state */
 	uint8_t tcp_state;             /* enum tcp_state */
 	uint8_t alerted;               /* detect raised at least one alert */
+	uint8_t fflags;                /* FLOW_F_* (addition) */
+	uint8_t tmo_class;             /* which timeout list the flow is on (internal) */
 	uint64_t start_ns, last_ns;    /* packet times */
+	uint64_t lru_ns;               /* expiry clock: max packet time of the table when
+					* last seen (>= last_ns; keeps lists ordered
+					* when capture times step back) */
 	uint64_t first_pcap_cnt;
 	uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes = frame wire length */
 	uint8_t tcp_flags[2];          /* flags seen, by direction */
@@ -110,6 +118,15 @@ struct flow {
 	struct flow_stream stream[2];  /* by enum flow_dir (data sent in that direction) */
 	struct flow_ext ext;
 };
+
+/* f->fflags */
+#define FLOW_F_SEEN_TS   0x01 /* a packet was seen to the server */
+#define FLOW_F_SEEN_TC   0x02 /* a packet was seen to the client */
+#define FLOW_F_HANDSHAKE 0x04 /* TCP 3-way handshake completed (sticky) */
+#define FLOW_F_MIDSTREAM 0x08 /* TCP flow picked up without its SYN: never established */
+#define FLOW_F_FIN_TS    0x10 /* FIN sent by the client */
+#define FLOW_F_FIN_TC    0x20 /* FIN sent by the server */
+#define FLOW_F_RST       0x40 /* RST seen (either side) */
 
 /* What flow_table__process() tells the next stage about a packet. */
 struct flow_pkt_info {
@@ -167,7 +184,8 @@ void flow_table__free(struct flow_table *ft);
  * state and stream reassembly; fill @out. A flow whose timeout passed at @p's
  * time ends (on_end, reason timeout) and a new one starts.
  * Return: 0, or -ENOMEM when no flow could be made even after eviction
- * (counted; the packet is inspected without a flow: out->flow NULL).
+ * (counted; the packet is inspected without a flow: out->flow NULL), or
+ * -EINVAL when @p has no IP header (out->flow NULL).
  */
 int flow_table__process(struct flow_table *ft, const struct weir_pkt *p, struct flow_pkt_info *out);
 
@@ -192,6 +210,9 @@ void flow_table__flush(struct flow_table *ft, enum flow_end_reason why);
 /* flow_table__count() - flows currently in the table. */
 uint32_t flow_table__count(const struct flow_table *ft);
 
+/* flow_table__memuse() - bytes charged to the memcap (flows, buffers, queues). */
+uint64_t flow_table__memuse(const struct flow_table *ft);
+
 /* flow_pkt_dir_src() - does the client of @f send as @dir? helpers for events */
 const struct weir_addr *flow_client_addr(const struct flow *f);
 const struct weir_addr *flow_server_addr(const struct flow *f);
@@ -200,6 +221,8 @@ uint16_t flow_server_port(const struct flow *f);
 
 const char *flow_state_name(const struct flow *f);      /* "new" "established" "closed" */
 const char *flow_end_reason_name(enum flow_end_reason why); /* "timeout" "forced" "shutdown" */
-const char *flow_tcp_state_name(const struct flow *f);   /* "syn_sent" ... like Suricata */
+/* "syn_sent" ... like Suricata's EVE tcp.state; NULL when not TCP or no TCP
+ * session (mid-stream flow before any FIN/RST, as Suricata prints none). */
+const char *flow_tcp_state_name(const struct flow *f);
 
 #endif /* WEIR_FLOW_H */
