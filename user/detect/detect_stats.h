@@ -3,7 +3,13 @@
 #ifndef WEIR_DETECT_STATS_H
 #define WEIR_DETECT_STATS_H
 
-#define DETECT_STATS(X)                          \
-	X(DETECT_ALERTS, "detect.alerts")
+#define DETECT_STATS(X)                                                  \
+	X(DETECT_ALERTS, "detect.alerts")                                \
+	X(DETECT_PKTS, "detect.pkts")                                    \
+	X(DETECT_STREAM_CHUNKS, "detect.stream_chunks")                  \
+	X(DETECT_THRESHOLDED, "detect.thresholded")                      \
+	X(DETECT_THRESHOLD_NOMEM, "detect.threshold_nomem")              \
+	X(DETECT_HS_ERRORS, "detect.hs_errors")                          \
+	X(DETECT_RELOAD_NOMEM, "detect.reload_nomem")
 
 #endif

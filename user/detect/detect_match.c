@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * detect_match.c - per-packet matching: prefilter, verify, threshold, alert.
+ *
+ * DESIGN
+ * Threads: everything here runs in one worker on its own struct
+ * detect_worker; the ruleset is shared read-only. A worker picks up a new
+ * ruleset (reload) at the start of a packet and re-clones its Hyperscan
+ * scratch for it.
+ *
+ * Per packet: candidates are the header-only rules of the packet's protocol
+ * plus the rules whose fast pattern Hyperscan finds in the packet payload or
+ * in the TCP stream window. Candidates are verified in ruleset order (flowbit
+ * writers, then priority, then sid), so alerts leave in that order and a bit
+ * set on this packet is visible to later rules.
+ *
+ * TCP as Suricata does it: a rule with payload keywords looks at the packet
+ * payload (not for retransmissions) and at the reassembled stream window the
+ * flow stage hands over; on the stream only a match that reaches new data
+ * counts, so data already inspected never alerts twice. Either way a rule
+ * alerts at most once per packet. dsize and flow:no_stream rules look at
+ * packets only, flow:only_stream rules at the stream only.
+ *
+ * State: flowbits and by_flow thresholds live in f->ext.detect (freed at
+ * flow end); by_src/by_dst/by_rule/by_both thresholds in a per-worker table
+ * keyed by (gid, sid, addresses), bounded by DET_THR_MAX entries. With several
+ * workers those counts are per worker: exact only when the source shards so
+ * that every packet a key counts reaches one worker (true for by_both and,
+ * with the replay's IP-pair sharding, only with one worker for by_src/by_dst).
+ *
+ * Overload: the payload chain search is bounded (DET_PM_BUDGET steps per rule
+ * and buffer); a rule that runs out is counted and does not match.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "core/log.h"
+#include "detect/detect_int.h"
+
+#define DET_PM_BUDGET  4096
+#define DET_THR_MAX    65536
+#define DET_THR_BUCKETS 4096
+#define DET_UNIQUE_MAX 1024
+
+/* Threshold state of one key. */
+struct thr_state {
+	uint64_t start_ns;
+	uint32_t count;
+	uint64_t next;         /* backoff: alert when count reaches it */
+	uint16_t *ports;       /* unique_on: distinct ports in the window */
+	uint32_t n_ports;
+};
+
+struct thr_key {
+	uint32_t gid, sid;
+	uint8_t which;         /* 0 threshold, 1 detection_filter */
+	uint8_t track;
+	struct weir_addr a, b;
+};
+
+struct thr_ent {
+	struct thr_key k;
+	struct thr_state st;
+	struct thr_ent *next;
+};
+
+/* Per-flow state in f->ext.detect. */
+struct det_flow_thr {
+	uint32_t gid, sid;
+	uint8_t which;
+	struct thr_state st;
+};
+
+struct det_flow {
+	const struct det_ruleset *rs;  /* flowbit ids belong to this ruleset */
+	uint64_t *bits;
+	struct det_flow_thr *thr;
+	uint32_t n_thr;
+};
+
+struct detect_worker {
+	struct detect_engine *de;
+	struct det_ruleset *rs;
+	struct det_hs_scratch *hs;
+	uint64_t *cand;
+	uint32_t cand_words;
+	uint32_t *hits;            /* matched rules of the current packet, in order */
+	pcre2_match_data *md;
+	struct weir_stats *stats;
+	detect_emit_fn emit;
+	void *emit_arg;
+	struct thr_ent *thr[DET_THR_BUCKETS];
+	uint32_t n_thr;
+};
+
+/* --- payload chain ------------------------------------------------------- */
+
+struct pm_ctx {
+	const struct det_rule *r;
+	const uint8_t *buf;
+	uint32_t len;
+	uint32_t min_end;
+	pcre2_match_data *md;
+	uint32_t budget;
+};
+
+static const uint8_t *find(const uint8_t *hay, uint32_t hlen, const uint8_t *pat, uint32_t plen,
+			   bool nocase)
+{
+	if (plen > hlen)
+		return NULL;
+	if (!nocase)
+		return memmem(hay, hlen, pat, plen);
+	for (uint32_t i = 0; i + plen <= hlen; i++) {
+		uint32_t j;
+
+		for (j = 0; j < plen; j++) {
+			uint8_t a = hay[i + j], b = pat[j];
+
+			if (a >= 'A' && a <= 'Z')
+				a += 32;
+			if (b >= 'A' && b <= 'Z')
+				b += 32;
+			if (a != b)
+				break;
+		}
+		if (j == plen)
+			return hay + i;
+	}
+	return NULL;
+}
+
+static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end);
+
+static bool chain_content(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end)
+{
+	const struct det_pm *pm = &c->r->pm[idx];
+	int64_t lo, hi;
+
+	if (pm->flags & DET_PM_RELATIVE) {
+		lo = (int64_t)prev_end + (pm->flags & DET_PM_DISTANCE ? pm->distance : 0);
+		if (lo < 0)
+			lo = 0;
+		hi = pm->flags & DET_PM_WITHIN ?
+			     (int64_t)prev_end + (pm->flags & DET_PM_DISTANCE ? pm->distance : 0) +
+				     pm->within :
+			     c->len;
+	} else {
+		lo = pm->flags & DET_PM_OFFSET ? pm->offset : 0;
+		hi = pm->flags & DET_PM_DEPTH ? lo + pm->depth : c->len;
+	}
+	if (hi > c->len)
+		hi = c->len;
+	if (pm->flags & DET_PM_NEGATED) {
+		if (lo < hi && find(c->buf + lo, (uint32_t)(hi - lo), pm->pat, pm->len,
+				    pm->flags & DET_PM_NOCASE))
+			return false;
+		return chain(c, idx + 1, prev_end, max_end);
+	}
+	while (lo < hi) {
+		const uint8_t *m = find(c->buf + lo, (uint32_t)(hi - lo), pm->pat, pm->len,
+					pm->flags & DET_PM_NOCASE);
+		uint32_t end;
+
+		if (!m)
+			return false;
+		end = (uint32_t)(m - c->buf) + pm->len;
+		if (chain(c, idx + 1, end, end > max_end ? end : max_end))
+			return true;
+		if (!c->budget)
+			return false;
+		lo = m - c->buf + 1;
+	}
+	return false;
+}
+
+static bool chain_pcre(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end)
+{
+	const struct det_pm *pm = &c->r->pm[idx];
+	uint32_t base = pm->flags & DET_PM_RELATIVE ? prev_end : 0;
+	PCRE2_SIZE start = 0, *ov;
+	int rc;
+
+	if (base > c->len)
+		return false;
+	for (;;) {
+		uint32_t end;
+
+		rc = pcre2_match(pm->re, c->buf + base, c->len - base, start, 0, c->md, NULL);
+		if (rc < 0)
+			return pm->flags & DET_PM_NEGATED ? chain(c, idx + 1, prev_end, max_end) :
+							    false;
+		if (pm->flags & DET_PM_NEGATED)
+			return false;
+		ov = pcre2_get_ovector_pointer(c->md);
+		end = base + (uint32_t)ov[1];
+		if (chain(c, idx + 1, end, end > max_end ? end : max_end))
+			return true;
+		if (!c->budget || ov[0] + 1 > c->len - base)
+			return false;
+		start = ov[0] + 1;
+	}
+}
+
+static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end)
+{
+	if (!c->budget)
+		return false;
+	c->budget--;
+	if (idx == c->r->n_pm)
+		return max_end >= c->min_end;
+	if (c->r->pm[idx].type == DET_PM_PCRE)
+		return chain_pcre(c, idx, prev_end, max_end);
+	return chain_content(c, idx, prev_end, max_end);
+}
+
+bool det_pm_match(const struct det_rule *r, const uint8_t *buf, uint32_t len, uint32_t min_end,
+		  void *md)
+{
+	struct pm_ctx c = { r, buf, len, min_end, md, DET_PM_BUDGET };
+
+	return chain(&c, 0, 0, 0);
+}
+
+/* --- thresholds ---------------------------------------------------------- */
+
+static uint32_t thr_hash(const struct thr_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static struct thr_state *thr_lookup(struct detect_worker *dw, const struct thr_key *k,
+				    bool *fresh)
+{
+	uint32_t b = thr_hash(k) % DET_THR_BUCKETS;
+	struct thr_ent *e;
+
+	for (e = dw->thr[b]; e; e = e->next) {
+		if (!memcmp(&e->k, k, sizeof(*k))) {
+			*fresh = false;
+			return &e->st;
+		}
+	}
+	if (dw->n_thr >= DET_THR_MAX)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->k = *k;
+	e->next = dw->thr[b];
+	dw->thr[b] = e;
+	dw->n_thr++;
+	*fresh = true;
+	return &e->st;
+}
+
+static bool within_window(const struct thr_state *st, const struct det_thr *t, uint64_t now)
+{
+	/* whole seconds, as Suricata compares them */
+	return now >= st->start_ns ? (now - st->start_ns) / 1000000000ull < t->seconds : true;
+}
+
+/* unique_on: count a port once per window. Return: the port was new. */
+static bool unique_add(struct thr_state *st, uint16_t port)
+{
+	uint16_t *np;
+
+	for (uint32_t i = 0; i < st->n_ports; i++)
+		if (st->ports[i] == port)
+			return false;
+	if (st->n_ports >= DET_UNIQUE_MAX)
+		return false;
+	np = realloc(st->ports, (st->n_ports + 1) * sizeof(*np));
+	if (!np)
+		return false;
+	st->ports = np;
+	np[st->n_ports++] = port;
+	return true;
+}
+
+/* Suricata's ThresholdHandlePacket(), one state per key. Return: alert. */
+static bool thr_apply(const struct det_thr *t, struct thr_state *st, bool fresh, uint64_t now,
+		      uint16_t port)
+{
+	if (fresh) {
+		st->start_ns = now;
+		st->count = 1;
+		st->next = t->count;
+		if (t->unique)
+			unique_add(st, port);
+		switch (t->type) {
+		case DET_THR_LIMIT:
+			return true;
+		case DET_THR_THRESHOLD:
+			if (t->count == 1) {
+				st->count = 0;
+				return true;
+			}
+			return false;
+		case DET_THR_BOTH:
+			return t->count == 1;
+		case DET_THR_BACKOFF:
+			if (st->count == st->next) {
+				st->next *= t->multiplier;
+				return true;
+			}
+			return false;
+		case DET_THR_DETECTION:
+			return st->count > t->count;
+		}
+		return true;
+	}
+	if (t->type == DET_THR_BACKOFF) {
+		st->count++;
+		if (st->count == st->next) {
+			st->next *= t->multiplier;
+			return true;
+		}
+		return false;
+	}
+	if (!within_window(st, t, now)) {
+		st->start_ns = now;
+		st->count = 1;
+		st->n_ports = 0;
+		if (t->unique)
+			unique_add(st, port);
+		switch (t->type) {
+		case DET_THR_LIMIT:
+			return true;
+		case DET_THR_BOTH:
+			return t->count == 1;
+		case DET_THR_DETECTION:
+			return st->count > t->count;
+		default:
+			return false;
+		}
+	}
+	if (t->unique) {
+		if (unique_add(st, port))
+			st->count++;
+	} else {
+		st->count++;
+	}
+	switch (t->type) {
+	case DET_THR_LIMIT:
+		return st->count <= t->count;
+	case DET_THR_THRESHOLD:
+		if (st->count >= t->count) {
+			st->count = 0;
+			return true;
+		}
+		return false;
+	case DET_THR_BOTH:
+		return st->count == t->count;
+	case DET_THR_DETECTION:
+		return st->count > t->count;
+	}
+	return true;
+}
+
+static struct det_flow *flow_state(struct detect_worker *dw, struct flow *f)
+{
+	struct det_flow *df = f->ext.detect;
+
+	if (df && df->rs != dw->rs) {
+		/* New ruleset: flowbit ids changed meaning; start the flow afresh. */
+		free(df->bits);
+		df->bits = NULL;
+		df->rs = dw->rs;
+	}
+	if (!df) {
+		df = calloc(1, sizeof(*df));
+		if (!df)
+			return NULL;
+		df->rs = dw->rs;
+		f->ext.detect = df;
+	}
+	if (!df->bits && dw->rs->n_flowbits) {
+		df->bits = calloc((dw->rs->n_flowbits + 63) / 64, sizeof(uint64_t));
+		if (!df->bits)
+			return NULL;
+	}
+	return df;
+}
+
+static struct thr_state *flow_thr(struct det_flow *df, const struct det_rule *r, uint8_t which,
+				  bool *fresh)
+{
+	struct det_flow_thr *n;
+
+	for (uint32_t i = 0; i < df->n_thr; i++) {
+		if (df->thr[i].sid == r->sig.sid && df->thr[i].gid == r->sig.gid &&
+		    df->thr[i].which == which) {
+			*fresh = false;
+			return &df->thr[i].st;
+		}
+	}
+	n = realloc(df->thr, (df->n_thr + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	df->thr = n;
+	memset(&n[df->n_thr], 0, sizeof(*n));
+	n[df->n_thr].gid = r->sig.gid;
+	n[df->n_thr].sid = r->sig.sid;
+	n[df->n_thr].which = which;
+	*fresh = true;
+	return &n[df->n_thr++].st;
+}
+
+/* Apply one threshold/detection_filter of @r. Return: alert. */
+static bool thr_check(struct detect_worker *dw, const struct det_rule *r, const struct det_thr *t,
+		      uint8_t which, const struct weir_pkt *p, struct flow *f)
+{
+	uint16_t port = t->unique == DET_UNIQUE_SRC_PORT ? p->sport : p->dport;
+	struct thr_state *st;
+	bool fresh = true;
+
+	if (t->track == DET_TRACK_FLOW) {
+		struct det_flow *df;
+
+		if (!f)
+			return true;
+		df = flow_state(dw, f);
+		st = df ? flow_thr(df, r, which, &fresh) : NULL;
+	} else {
+		struct thr_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.gid = r->sig.gid;
+		k.sid = r->sig.sid;
+		k.which = which;
+		k.track = t->track;
+		if (t->track == DET_TRACK_SRC || t->track == DET_TRACK_BOTH)
+			k.a = p->src;
+		if (t->track == DET_TRACK_DST)
+			k.a = p->dst;
+		if (t->track == DET_TRACK_BOTH)
+			k.b = p->dst;
+		st = thr_lookup(dw, &k, &fresh);
+	}
+	if (!st) {
+		STAT_INC(dw->stats, DETECT_THRESHOLD_NOMEM);
+		return true;
+	}
+	return thr_apply(t, st, fresh, p->ts_ns, port);
+}
+
+/* --- verification ---------------------------------------------------------- */
+
+static bool flags_match(const struct det_rule *r, uint8_t flags)
+{
+	uint8_t f = flags & (uint8_t)~r->flags_ignore;
+
+	switch (r->flags_mod) {
+	case DET_FLAGS_EXACT:
+		return f == r->flags_set;
+	case DET_FLAGS_PLUS:
+		return (f & r->flags_set) == r->flags_set;
+	case DET_FLAGS_ANY:
+		return r->flags_set ? (f & r->flags_set) != 0 : f == 0;
+	case DET_FLAGS_NOT:
+		return !(f & r->flags_set);
+	}
+	return false;
+}
+
+static bool ports_ok(const struct det_rule *r, const struct weir_pkt *p, bool has_ports,
+		     bool swapped)
+{
+	if (r->sp.any && r->dp.any)
+		return true;
+	if (!has_ports)
+		return false;
+	return det_ports_match(&r->sp, swapped ? p->dport : p->sport) &&
+	       det_ports_match(&r->dp, swapped ? p->sport : p->dport);
+}
+
+static bool header_match(const struct det_rule *r, const struct weir_pkt *p,
+			 const struct flow_pkt_info *fi, uint8_t pbit, bool has_ports)
+{
+	bool fwd;
+
+	if (!(r->protos & pbit))
+		return false;
+	fwd = det_addrs_match(&r->src, &p->src, p->ip_ver) &&
+	      det_addrs_match(&r->dst, &p->dst, p->ip_ver) && ports_ok(r, p, has_ports, false);
+	if (!fwd && !(r->bidir && det_addrs_match(&r->src, &p->dst, p->ip_ver) &&
+		      det_addrs_match(&r->dst, &p->src, p->ip_ver) &&
+		      ports_ok(r, p, has_ports, true)))
+		return false;
+	if (r->flow & (DET_FLOW_TOSERVER | DET_FLOW_TOCLIENT | DET_FLOW_ESTABLISHED)) {
+		if (!fi || !fi->flow)
+			return false;
+		if (r->flow & DET_FLOW_TOSERVER && fi->dir != FLOW_DIR_TOSERVER)
+			return false;
+		if (r->flow & DET_FLOW_TOCLIENT && fi->dir != FLOW_DIR_TOCLIENT)
+			return false;
+		if (r->flow & DET_FLOW_ESTABLISHED && !fi->established)
+			return false;
+	}
+	if (r->flow & DET_FLOW_NOT_EST && fi && fi->flow && fi->established)
+		return false;
+	if (r->has_flags && (pbit != DET_PROTO_TCP || !flags_match(r, p->tcp_flags)))
+		return false;
+	if (r->ttl.cmp && !det_num_match(&r->ttl, p->ttl))
+		return false;
+	if (r->ip_proto.cmp && !det_num_match(&r->ip_proto, p->proto))
+		return false;
+	if (r->itype.cmp || r->icode.cmp) {
+		if (!(pbit & (DET_PROTO_ICMP | DET_PROTO_ICMP6)))
+			return false;
+		if (!det_num_match(&r->itype, p->icmp_type) || !det_num_match(&r->icode, p->icmp_code))
+			return false;
+	}
+	if (r->dsize.cmp && !det_num_match(&r->dsize, p->payload_len))
+		return false;
+	return true;
+}
+
+static bool flowbits_ok(struct detect_worker *dw, const struct det_rule *r, struct flow *f)
+{
+	struct det_flow *df;
+
+	for (uint32_t i = 0; i < r->n_fb; i++) {
+		const struct det_flowbit *fb = &r->fb[i];
+		bool set;
+
+		if (fb->cmd != DET_FB_ISSET && fb->cmd != DET_FB_ISNOTSET)
+			continue;
+		df = f ? f->ext.detect : NULL;
+		set = df && df->rs == dw->rs && df->bits && df->bits[fb->id / 64] >> (fb->id % 64) & 1;
+		if ((fb->cmd == DET_FB_ISSET) != set)
+			return false;
+	}
+	return true;
+}
+
+static void flowbits_apply(struct detect_worker *dw, const struct det_rule *r, struct flow *f)
+{
+	struct det_flow *df = NULL;
+
+	for (uint32_t i = 0; i < r->n_fb; i++) {
+		const struct det_flowbit *fb = &r->fb[i];
+		uint64_t bit = 1ull << (fb->id % 64);
+
+		if (fb->cmd > DET_FB_TOGGLE || !f)
+			continue;
+		if (!df)
+			df = flow_state(dw, f);
+		if (!df || !df->bits)
+			return;
+		if (fb->cmd == DET_FB_SET)
+			df->bits[fb->id / 64] |= bit;
+		else if (fb->cmd == DET_FB_UNSET)
+			df->bits[fb->id / 64] &= ~bit;
+		else
+			df->bits[fb->id / 64] ^= bit;
+	}
+}
+
+/* What buffers a packet offers. */
+struct bufs {
+	const uint8_t *pkt;
+	uint32_t pkt_len;
+	bool pkt_ok;               /* payload may be inspected (not a retransmission) */
+	struct flow_stream_view sv;
+	bool stream;               /* sv holds new stream data */
+};
+
+static bool payload_match(struct detect_worker *dw, const struct det_rule *r,
+			  const struct bufs *b, bool is_tcp)
+{
+	bool can_stream = is_tcp && !(r->flow & DET_FLOW_NO_STREAM) && !r->dsize.cmp;
+
+	/* A retransmission's bytes were inspected on the stream already; packet-only
+	 * rules (dsize, no_stream) still see every packet, as in Suricata. */
+	if (!(r->flow & DET_FLOW_ONLY_STREAM) && b->pkt_len && (b->pkt_ok || !can_stream) &&
+	    det_pm_match(r, b->pkt, b->pkt_len, 0, dw->md))
+		return true;
+	if (can_stream && b->stream &&
+	    det_pm_match(r, b->sv.data, b->sv.len, b->sv.new_off + 1, dw->md))
+		return true;
+	return false;
+}
+
+/* --- worker ----------------------------------------------------------------- */
+
+static int worker_use(struct detect_worker *dw, struct det_ruleset *rs)
+{
+	struct det_hs_scratch *hs = det_hs_scratch_new(rs->hs);
+	uint32_t words = (rs->n_rules + 63) / 64;
+	uint64_t *cand = calloc(words ? words : 1, sizeof(*cand));
+	uint32_t *hits = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*hits));
+
+	if (!hs || !cand || !hits) {
+		det_hs_scratch_free(hs);
+		free(cand);
+		free(hits);
+		return -ENOMEM;
+	}
+	det_hs_scratch_free(dw->hs);
+	free(dw->cand);
+	free(dw->hits);
+	dw->hs = hs;
+	dw->cand = cand;
+	dw->hits = hits;
+	dw->cand_words = words;
+	dw->rs = rs;
+	return 0;
+}
+
+struct detect_worker *detect_worker__new(struct detect_engine *de, struct weir_stats *stats,
+					 detect_emit_fn emit, void *emit_arg)
+{
+	struct detect_worker *dw = calloc(1, sizeof(*dw));
+
+	if (!dw)
+		return NULL;
+	dw->de = de;
+	dw->stats = stats;
+	dw->emit = emit;
+	dw->emit_arg = emit_arg;
+	dw->md = pcre2_match_data_create(1, NULL);
+	if (!dw->md || worker_use(dw, det_engine_current(de))) {
+		detect_worker__free(dw);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return dw;
+}
+
+void detect_worker__free(struct detect_worker *dw)
+{
+	if (!dw)
+		return;
+	for (uint32_t b = 0; b < DET_THR_BUCKETS; b++) {
+		struct thr_ent *e = dw->thr[b], *n;
+
+		for (; e; e = n) {
+			n = e->next;
+			free(e->st.ports);
+			free(e);
+		}
+	}
+	det_hs_scratch_free(dw->hs);
+	free(dw->cand);
+	free(dw->hits);
+	pcre2_match_data_free(dw->md);
+	free(dw);
+}
+
+static void mark(void *arg, uint32_t idx)
+{
+	uint64_t *cand = arg;
+
+	cand[idx / 64] |= 1ull << (idx % 64);
+}
+
+static void emit_alert(struct detect_worker *dw, const struct det_rule *r,
+		       const struct weir_pkt *p, const struct flow_pkt_info *fi)
+{
+	struct flow *f = fi ? fi->flow : NULL;
+	struct weir_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_ALERT;
+	ev.ts_ns = p->ts_ns;
+	ev.pcap_cnt = p->pcap_cnt;
+	ev.ifindex = p->ifindex;
+	event_tuple_from_pkt(&ev.t, p);
+	ev.alert.sig = &r->sig;
+	ev.alert.action = "allowed";
+	if (f) {
+		f->alerted = 1;
+		ev.flow_id = f->flow_id;
+		ev.direction = fi->dir == FLOW_DIR_TOSERVER ? "to_server" : "to_client";
+		ev.alert.has_flow = true;
+		ev.alert.flow.pkts_toserver = f->pkts[FLOW_DIR_TOSERVER];
+		ev.alert.flow.pkts_toclient = f->pkts[FLOW_DIR_TOCLIENT];
+		ev.alert.flow.bytes_toserver = f->bytes[FLOW_DIR_TOSERVER];
+		ev.alert.flow.bytes_toclient = f->bytes[FLOW_DIR_TOCLIENT];
+		ev.alert.flow.start_ns = f->start_ns;
+		ev.alert.flow.end_ns = f->last_ns;
+		ev.alert.flow.state = flow_state_name(f);
+		ev.alert.flow.alerted = true;
+		if (f->key.proto == 6) {
+			ev.alert.flow.tcp_flags_ts = f->tcp_flags[FLOW_DIR_TOSERVER];
+			ev.alert.flow.tcp_flags_tc = f->tcp_flags[FLOW_DIR_TOCLIENT];
+			ev.alert.flow.tcp_flags = ev.alert.flow.tcp_flags_ts | ev.alert.flow.tcp_flags_tc;
+		}
+	}
+	STAT_INC(dw->stats, DETECT_ALERTS);
+	if (dw->emit)
+		dw->emit(dw->emit_arg, &ev);
+}
+
+static uint8_t pkt_proto_bit(const struct weir_pkt *p, enum det_pclass *pc, bool *has_ports)
+{
+	bool l4 = p->flags & PKT_F_L4;
+
+	*has_ports = false;
+	if (l4 && p->proto == 6) {
+		*pc = DET_PC_TCP;
+		*has_ports = true;
+		return DET_PROTO_TCP;
+	}
+	if (l4 && p->proto == 17) {
+		*pc = DET_PC_UDP;
+		*has_ports = true;
+		return DET_PROTO_UDP;
+	}
+	if (l4 && p->proto == 1) {
+		*pc = DET_PC_ICMP;
+		return DET_PROTO_ICMP;
+	}
+	if (l4 && p->proto == 58) {
+		*pc = DET_PC_ICMP6;
+		return DET_PROTO_ICMP6;
+	}
+	*pc = DET_PC_OTHER;
+	return DET_PROTO_OTHER;
+}
+
+void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct weir_pkt *p,
+		   const struct flow_pkt_info *fi)
+{
+	struct det_ruleset *rs = det_engine_current(dw->de);
+	struct flow *f = fi ? fi->flow : NULL;
+	struct bufs b = { 0 };
+	enum det_pclass pc;
+	bool has_ports, is_tcp;
+	uint32_t n_hits = 0;
+	uint8_t pbit;
+
+	if (rs != dw->rs && worker_use(dw, rs)) {
+		STAT_INC(dw->stats, DETECT_RELOAD_NOMEM);
+		return; /* keeps the old ruleset; retried on the next packet */
+	}
+	if (!p->ip_ver)
+		return;
+	rs = dw->rs;
+	pbit = pkt_proto_bit(p, &pc, &has_ports);
+	is_tcp = pbit == DET_PROTO_TCP;
+	b.pkt = p->payload;
+	b.pkt_len = p->payload ? p->payload_len : 0;
+	b.pkt_ok = !(is_tcp && fi && fi->retransmit);
+	if (is_tcp && f && fi->stream_new) {
+		flow_stream_view(f, fi->dir, &b.sv);
+		b.stream = b.sv.len > b.sv.new_off;
+	}
+	STAT_INC(dw->stats, DETECT_PKTS);
+
+	for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
+		mark(dw->cand, rs->hdr_only[pc][i]);
+	if (rs->hs) {
+		if (b.pkt_len && det_hs_scan(rs->hs, dw->hs, b.pkt, b.pkt_len, mark, dw->cand))
+			STAT_INC(dw->stats, DETECT_HS_ERRORS);
+		if (b.stream) {
+			STAT_INC(dw->stats, DETECT_STREAM_CHUNKS);
+			if (det_hs_scan(rs->hs, dw->hs, b.sv.data, b.sv.len, mark, dw->cand))
+				STAT_INC(dw->stats, DETECT_HS_ERRORS);
+		}
+	}
+
+	for (uint32_t w = 0; w < dw->cand_words; w++) {
+		uint64_t bits = dw->cand[w];
+
+		if (!bits)
+			continue;
+		dw->cand[w] = 0;
+		while (bits) {
+			uint32_t idx = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			const struct det_rule *r = rs->rules[idx];
+			bool alert = true;
+
+			bits &= bits - 1;
+			if (!header_match(r, p, fi, pbit, has_ports))
+				continue;
+			if (r->n_pm && !payload_match(dw, r, &b, is_tcp))
+				continue;
+			if (r->n_fb && !flowbits_ok(dw, r, f))
+				continue;
+			if (r->n_fb)
+				flowbits_apply(dw, r, f);
+			if (r->noalert)
+				continue;
+			if (r->df.type && !thr_check(dw, r, &r->df, 1, p, f))
+				alert = false;
+			if (alert && r->thr.type && !thr_check(dw, r, &r->thr, 0, p, f))
+				alert = false;
+			if (!alert) {
+				STAT_INC(dw->stats, DETECT_THRESHOLDED);
+				continue;
+			}
+			dw->hits[n_hits++] = idx;
+		}
+	}
+	for (uint32_t i = 0; i < n_hits; i++)
+		emit_alert(dw, rs->rules[dw->hits[i]], p, fi);
+	if (b.stream || (is_tcp && f && fi->stream_new))
+		flow_stream_inspected(ft, f, fi->dir);
+}
+
+void detect_flow_end(struct detect_worker *dw, struct flow *f)
+{
+	struct det_flow *df = f->ext.detect;
+
+	(void)dw;
+	if (!df)
+		return;
+	for (uint32_t i = 0; i < df->n_thr; i++)
+		free(df->thr[i].st.ports);
+	free(df->thr);
+	free(df->bits);
+	free(df);
+	f->ext.detect = NULL;
+}
