@@ -8,7 +8,10 @@ requests of 200-800 bytes, responses of 1 KB to 1 MB in MSS-sized segments
 with delayed ACKs and a FIN teardown; DNS (A + AAAA) to the cluster DNS
 service 10.96.0.10:53; memberlist-style UDP gossip; ICMP echo; long-lived
 connections picked up mid-stream (no handshake, no FIN); a small share of
-VLAN-tagged flows and of fragmented UDP datagrams.
+VLAN-tagged flows and of fragmented UDP datagrams. --every-kind starts with
+one flow of each kind plus three with idle time that exercise flow timeouts
+(UDP silent 45 s, TCP keep-alive idle 40 s, a TCP client port reused 15 s
+after a close); their last packets come after --packets, past the idle time.
 
 Packets are packed with struct, not scapy: scapy costs ~100 us a packet and a
 benchmark capture has millions. Checksums are valid and cheap: the one's
@@ -24,6 +27,8 @@ timestamps start at a fixed epoch and advance by packet count.
 """
 
 import argparse
+import heapq
+import itertools
 import math
 import random
 import struct
@@ -214,10 +219,11 @@ class Gen:
             if acker and (n % 2 == 0 or off + MSS >= len(data)):
                 yield self.tcp(dst, dport, sport, ack[0], seq[0], 0x10)
 
-    def flow_tcp(self, a, b, v6, vlan, handshake=True, fin=True, dport=None, head=None):
+    def flow_tcp(self, a, b, v6, vlan, handshake=True, fin=True, dport=None, head=None,
+                 cport=None, idle_us=0):
         rng = self.rng
         c2s, s2c = self.paths(a, b, 6, v6, vlan)
-        cport = rng.randint(32768, 60999)
+        cport = cport or rng.randint(32768, 60999)
         sport = dport or rng.choice((80, 8080, 8443, 9090, 3000, 5000))
         cs = [rng.getrandbits(32)]
         ss = [rng.getrandbits(32)]
@@ -231,7 +237,11 @@ class Gen:
             ss[0] = (ss[0] + 1) & 0xffffffff
             yield self.tcp(c2s, cport, sport, cs[0], ss[0], 0x10)
         nreq = 1 if head is not None else rng.choice((1, 1, 1, 2, 3, 5))
+        if idle_us:
+            nreq = 2
         for i in range(nreq):
+            if i == 1 and idle_us:
+                yield idle_us       # keep-alive connection idle between requests
             req = self.request(b, head if i == 0 else None)
             yield from self.send_data(c2s, s2c, cport, sport, cs, ss, req, acker=False)
             resp = self.response(self.resp_size())
@@ -280,6 +290,22 @@ class Gen:
             yield self.icmp_echo(c2s, 8, ident, seq, data)
             yield self.icmp_echo(s2c, 0, ident, seq, data)
 
+    def flow_udp_idle(self, a, b, vlan, idle_us):
+        """A one-way UDP datagram, silence for idle_us, then an exchange on the same ports."""
+        c2s, s2c = self.paths(a, b, 17, False, vlan)
+        cport = self.rng.randint(32768, 60999)
+        yield self.udp(c2s, cport, 9000, b"ping")
+        yield idle_us
+        yield self.udp(c2s, cport, 9000, b"ping")
+        yield self.udp(s2c, 9000, cport, b"pong")
+
+    def flow_tcp_reuse(self, a, b, vlan, idle_us):
+        """A whole TCP connection, then after idle_us a new one from the same client port."""
+        cport = self.rng.randint(32768, 60999)
+        yield from self.flow_tcp(a, b, False, vlan, dport=80, cport=cport)
+        yield idle_us
+        yield from self.flow_tcp(a, b, False, vlan, dport=80, cport=cport)
+
     def flow_frag(self, a, b, vlan):
         """A UDP request big enough to be fragmented (IPv4, 1480-byte fragments), and a reply."""
         rng = self.rng
@@ -326,6 +352,13 @@ class Gen:
             return self.flow_icmp(a, b, vlan)
         if kind == "frag":
             return self.flow_frag(a, b, vlan)
+        # Kinds with idle time (packet time jumps): only for small test captures.
+        if kind == "udp-idle":        # 45 s > UDP new-flow timeout (30 s): two flows
+            return self.flow_udp_idle(a, b, vlan, 45000000)
+        if kind == "tcp-idle":        # 40 s < established timeout (300 s): one flow
+            return self.flow_tcp(a, b, False, vlan, idle_us=40000000)
+        if kind == "tcp-reuse":       # 15 s > closed timeout (10 s): two flows
+            return self.flow_tcp_reuse(a, b, vlan, 15000000)
         raise ValueError(kind)
 
     def run(self, out):
@@ -333,7 +366,8 @@ class Gen:
         rng = self.rng
         first = []
         if a.every_kind:
-            first = ["http", "dns", "gossip", "icmp", "midstream", "http6", "vlan", "frag"]
+            first = ["http", "dns", "gossip", "icmp", "midstream", "http6", "vlan", "frag",
+                     "udp-idle", "tcp-idle", "tcp-reuse"]
         active = [self.new_flow(first.pop(0) if first else None) for _ in range(a.flows)]
         # pcap header: microsecond timestamps, snaplen 65535, Ethernet
         out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
@@ -343,11 +377,19 @@ class Gen:
         wire = 0
         pack_rec = struct.Struct("<IIII").pack
         randrange = rng.randrange
+        sleepers = []          # (wake time, tie, flow): flows that yielded an idle time
+        tie = itertools.count()
         while n < a.packets:
+            if sleepers and sleepers[0][0] <= t_us:
+                active.append(heapq.heappop(sleepers)[2])
             i = randrange(len(active))
             try:
                 frame = next(active[i])
             except StopIteration:
+                active[i] = self.new_flow(first.pop(0) if first else None)
+                continue
+            if type(frame) is int:
+                heapq.heappush(sleepers, (t_us + frame, next(tie), active[i]))
                 active[i] = self.new_flow(first.pop(0) if first else None)
                 continue
             t_us += 1 + randrange(a.gap_us * 2)
@@ -360,6 +402,21 @@ class Gen:
             if len(buf) >= 16384:
                 out.write(b"".join(buf))
                 buf.clear()
+        # Idle flows still owe their last packets: jump packet time to each
+        # wake-up and write them (past --packets), so every idle gap shows.
+        while sleepers:
+            wake, _, fl = heapq.heappop(sleepers)
+            t_us = max(t_us, wake)
+            for frame in fl:
+                if type(frame) is int:
+                    heapq.heappush(sleepers, (t_us + frame, next(tie), fl))
+                    break
+                t_us += 1 + randrange(a.gap_us * 2)
+                ts = EPOCH * 1000000 + t_us
+                buf.append(pack_rec(ts // 1000000, ts % 1000000, len(frame), len(frame)))
+                buf.append(frame)
+                n += 1
+                wire += len(frame)
         out.write(b"".join(buf))
         return n, wire, t_us
 
@@ -382,7 +439,8 @@ def main():
     ap.add_argument("--attack-every", type=int, default=400,
                     help="inject into the first HTTP flow after every N new flows (400)")
     ap.add_argument("--every-kind", action="store_true",
-                    help="start with one flow of every kind (for small test captures)")
+                    help="start with one flow of every kind, and three with idle time "
+                         "(for small test captures)")
     a = ap.parse_args()
     if a.packets < 0 or a.flows < 1 or a.max_response < 1024 or a.gap_us < 1 or \
             not 1 <= a.nodes <= 255 or not 1 <= a.pods <= 250 or a.attack_every < 1:
