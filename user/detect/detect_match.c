@@ -521,7 +521,11 @@ static bool header_match(const struct det_rule *r, const struct weir_pkt *p,
 		if (!det_num_match(&r->itype, p->icmp_type) || !det_num_match(&r->icode, p->icmp_code))
 			return false;
 	}
-	if (r->dsize.cmp && !det_num_match(&r->dsize, p->payload_len))
+	/* Suricata: dsize:!N never matches a packet without payload (the other
+	 * forms do, e.g. dsize:<10 matches a bare ACK; suricata-verify
+	 * test-dsize-values). */
+	if (r->dsize.cmp && (!det_num_match(&r->dsize, p->payload_len) ||
+			     (r->dsize.cmp == DET_CMP_NE && !p->payload_len)))
 		return false;
 	return true;
 }
