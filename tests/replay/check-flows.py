@@ -106,6 +106,10 @@ def innermost_ip(pkt):
                 break
         elif isinstance(layer, IPv6ExtHdrFragment):
             break
+        elif isinstance(layer, (ICMP, _ICMPv6, TCP)):
+            # an ICMP error quotes the offending IP header (scapy: IPerror, a
+            # subclass of IP): that is payload, not a tunnel
+            break
         elif isinstance(layer, VXLAN):
             tunnel = layer.vni
         elif isinstance(layer, GRE):
