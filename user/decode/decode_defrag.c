@@ -175,7 +175,7 @@ static bool defrag_charge(struct decode_defrag *df, struct frag_tracker *cur, si
 	while (df->mem + n > df->memcap) {
 		struct frag_tracker *victim = df->oldest;
 
-		if (victim == cur)
+		if (victim && victim == cur)
 			victim = victim->newer;
 		if (!victim)
 			return false;
