@@ -890,6 +890,41 @@ static void test_eve_writer_appends(void **state)
 	unlink(path);
 }
 
+/* A line longer than the writer's initial line buffer (4 KiB) is written whole. */
+static void test_eve_writer_long_line(void **state)
+{
+	char path[] = "/tmp/weir-test-eve-XXXXXX";
+	int fd = mkstemp(path);
+	static char msg[10001];
+	struct event_sig sig = sig_plain;
+	struct weir_event a = alert_tcp4();
+	struct output_opts opts = { .path = path };
+	struct output *o;
+	char *text, *line, *want;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	memset(msg, 'x', sizeof(msg) - 1);
+	sig.signature = msg;
+	a.alert.sig = &sig;
+	o = output__new(&opts);
+	assert_non_null(o);
+	assert_int_equal(output__write(o, &a), 0);
+	assert_int_equal(output__write(o, &a), 0);
+	output__free(o);
+
+	line = eve_text(&a, NULL);
+	assert_true(strlen(line) > 10000);
+	assert_true(asprintf(&want, "%s\n%s\n", line, line) > 0);
+	text = read_file(path);
+	assert_string_equal(text, want);
+	free(text);
+	free(want);
+	free(line);
+	unlink(path);
+}
+
 static void test_eve_writer_invalid_event_counted(void **state)
 {
 	struct weir_event bad = { .type = EVENT_ALERT };
@@ -1002,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_eve_tuple_from_pkt_icmp6),
 		cmocka_unit_test(test_eve_writer_lines_and_counters),
 		cmocka_unit_test(test_eve_writer_appends),
+		cmocka_unit_test(test_eve_writer_long_line),
 		cmocka_unit_test(test_eve_writer_invalid_event_counted),
 		cmocka_unit_test(test_eve_writer_full_disk_counted),
 		cmocka_unit_test(test_eve_writer_open_error),

