@@ -41,6 +41,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHARED_ONLY = ("scan-", "lm-", "ssh-bruteforce-")
 
 PROTO_NAME = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "IPv6-ICMP"}
+# EVE names of other IP protocols (flow rules for them are unspecified: NOTEd)
+OTHER_NAME = {2: "IGMP", 4: "IPIP", 41: "IPv6", 47: "GRE", 50: "ESP", 51: "AH", 103: "PIM",
+              112: "VRRP", 132: "SCTP"}
 ECHO_TYPES = {1: (8, 0), 58: (128, 129)}
 
 # Timeouts in seconds, by protocol and state (Weir's defaults, flow.h).
@@ -48,6 +51,10 @@ TCP_NEW, TCP_EST, TCP_CLOSED = 30, 300, 10
 UDP_NEW, UDP_EST = 30, 300
 ICMP_TO = 30
 OTHER_NEW, OTHER_EST = 30, 300
+
+
+def proto_name(p):
+    return PROTO_NAME.get(p) or OTHER_NAME.get(p) or str(p)
 
 
 class Flow:
@@ -79,7 +86,7 @@ class Flow:
         return OTHER_EST if self.seen[0] and self.seen[1] else OTHER_NEW
 
     def as_dict(self):
-        return {"proto": PROTO_NAME.get(self.proto, str(self.proto)),
+        return {"proto": proto_name(self.proto),
                 "src": list(self.cli), "dest": list(self.srv), "vlan": list(self.vlan),
                 "start_us": self.start, "end_us": self.last,
                 "pkts": self.pkts, "bytes": self.bytes}
@@ -159,6 +166,15 @@ class Defrag:
         return ent["nh"], buf, ent["hlen"] + len(buf), ent["off"]
 
 
+def l4_invalid(proto, l4):
+    """Transport header that decode rejects (such packets get no flow, as in Suricata)."""
+    if proto == 6:
+        return len(l4) < 20 or not 20 <= (l4[12] >> 4) * 4 <= len(l4)
+    if proto == 17:
+        return len(l4) < 8 or not 8 <= int.from_bytes(l4[4:6], "big") <= len(l4)
+    return False
+
+
 def transport(proto, l4):
     """(sport, dport, tcp flags, icmp type) from transport bytes; ports are echo ids for echo."""
     if proto == 6 and len(l4) >= 14:
@@ -188,6 +204,7 @@ def flows_of(path, notes):
     defrag = Defrag()
     nonip = 0
     other = Counter()
+    invalid = 0
     for ts, pkt, wirelen in read_packets(path):
         ip, vlan, tunnel = innermost_ip(pkt)
         if ip is None:
@@ -214,6 +231,9 @@ def flows_of(path, notes):
                 l4 = bytes(layer)
             else:
                 l4 = bytes(ip.payload)[:max(0, ip.len - ip.ihl * 4)]
+        if l4_invalid(proto, l4):
+            invalid += 1
+            continue
         sport, dport, flags, icmp_type = transport(proto, l4)
         if proto not in PROTO_NAME:
             other[proto] += 1
@@ -224,12 +244,12 @@ def flows_of(path, notes):
         if f is not None and ts - f.last > f.timeout() * 1000000:
             if ts - f.last > 10 * 1000000:
                 notes.append("%s flow %s -> %s: %.1f s gap ends it (timeout %d s)" % (
-                    PROTO_NAME.get(proto), f.cli, f.srv, (ts - f.last) / 1e6, f.timeout()))
+                    proto_name(proto), f.cli, f.srv, (ts - f.last) / 1e6, f.timeout()))
             done.append(f)
             f = None
         if f is not None and ts - f.last > 10 * 1000000:
             notes.append("%s flow %s -> %s: %.1f s gap within timeout %d s (state-dependent)" % (
-                PROTO_NAME.get(proto), f.cli, f.srv, (ts - f.last) / 1e6, f.timeout()))
+                proto_name(proto), f.cli, f.srv, (ts - f.last) / 1e6, f.timeout()))
         if f is None:
             # client: sender of the first packet, or the receiver of a first SYN/ACK
             if proto == 6 and flags & 0x12 == 0x12:
@@ -261,6 +281,8 @@ def flows_of(path, notes):
         notes.append("%d incomplete fragmented datagrams (no flow)" % len(defrag.held))
     for proto, n in sorted(other.items()):
         notes.append("%d packets of IP protocol %d (flow rules unspecified)" % (n, proto))
+    if invalid:
+        notes.append("%d packets with an invalid TCP/UDP header (no flow)" % invalid)
     if nonip:
         notes.append("%d non-IP frames (no flow)" % nonip)
     return done
@@ -274,6 +296,8 @@ def run_weir(weir, path, workers):
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
     except subprocess.TimeoutExpired:
         return None, "timed out after 300 s: %s" % " ".join(cmd)
+    except OSError as ex:
+        return None, "cannot run %s: %s" % (weir, ex)
     if r.returncode != 0:
         err = r.stderr.decode(errors="replace").strip().splitlines()
         return None, "exit %d: %s" % (r.returncode, err[-1] if err else "(no stderr)")
@@ -317,7 +341,7 @@ def event_view(e):
     dst = (norm_ip(e.get("dest_ip")), e.get("dest_port", 0))
     proto = e.get("proto")
     if isinstance(proto, int):
-        proto = PROTO_NAME.get(proto, str(proto))
+        proto = proto_name(proto)
     return {"key": tuple_key(proto, src, dst, e.get("vlan", [])),
             "rkey": tuple_key(proto, dst, src, e.get("vlan", [])),
             "start": parse_time_us(fl.get("start")),
@@ -327,7 +351,7 @@ def event_view(e):
 
 
 def flow_view(f):
-    proto = PROTO_NAME.get(f.proto, str(f.proto))
+    proto = proto_name(f.proto)
     cli, srv = (norm_ip(f.cli[0]), f.cli[1]), (norm_ip(f.srv[0]), f.srv[1])
     return {"key": tuple_key(proto, cli, srv, f.vlan), "start": f.start,
             "pkts": f.pkts, "bytes": f.bytes,
