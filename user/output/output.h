@@ -62,8 +62,9 @@ struct output_eve_opts {
  * Unsigned counters above INT64_MAX are clamped to INT64_MAX (JSON consumers
  * and jansson use signed 64-bit integers); flow_id is printed masked to 51
  * bits as Suricata does, so JavaScript consumers keep it exact.
- * Return: a new reference the caller must json_decref(), or NULL when out of
- * memory or @ev is malformed (unknown type, stats event without counters).
+ * Return: a new reference the caller must json_decref(), or NULL with errno
+ * ENOMEM, or EINVAL when @ev is malformed (unknown type, alert without sig,
+ * stats event without counters).
  */
 json_t *output_eve_json(const struct weir_event *ev, const struct output_eve_opts *o);
 
