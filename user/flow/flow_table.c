@@ -328,6 +328,8 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 	f->start_ns = f->last_ns = p->ts_ns;
 	f->lru_ns = ft->now_ns;
 	f->first_pcap_cnt = p->pcap_cnt;
+	f->icmp_type = p->icmp_type;
+	f->icmp_code = p->icmp_code;
 	f->state = FLOW_STATE_NEW;
 	f->tcp_state = TCP_NONE;
 	/*
