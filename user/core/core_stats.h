@@ -7,6 +7,7 @@
 	X(CAPTURE_PKTS, "capture.packets")                         \
 	X(CAPTURE_BYTES, "capture.bytes")                          \
 	X(CAPTURE_TRUNCATED_FILES, "capture.truncated_files")      \
+	X(CAPTURE_CORRUPT_FILES, "capture.corrupt_files")          \
 	X(CAPTURE_UNSUPPORTED_LINKTYPE, "capture.unsupported_linktype") \
 	X(PIPELINE_QUEUE_WAITS, "pipeline.queue_waits")           \
 	X(PIPELINE_QUEUE_FULL, "pipeline.queue_full")

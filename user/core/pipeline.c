@@ -183,9 +183,17 @@ static void worker_frame(struct worker *w, const struct frame_rec *h, const uint
 	if (h->ts_ns > w->now_ns)
 		w->now_ns = h->ts_ns;
 
-	if (decode_packet(w->dc, &p) < 0)
-		return;
 	memset(&fi, 0, sizeof(fi));
+	if (decode_packet(w->dc, &p) < 0) {
+		/*
+		 * A malformed packet that still has IP addresses (say, a bad TCP
+		 * header) gets no flow but is inspected like Suricata does: `ip`
+		 * rules may match it. Held fragments have nothing to inspect.
+		 */
+		if (w->dw && p.ip_ver && !(p.flags & PKT_F_FRAG_HELD))
+			detect_packet(w->dw, w->ft, &p, &fi);
+		return;
+	}
 	flow_table__process(w->ft, &p, &fi);
 	if (fi.flow && fi.flow->pkts[0] + fi.flow->pkts[1] == 1) {
 		fi.flow->icmp_type = p.icmp_type;
@@ -252,8 +260,9 @@ static void *output_main(void *arg)
 
 			/* Bounded batch per queue keeps the workers served fairly. */
 			for (int b = 0; b < 256 && (ev = spsc_slots_front(&w->evq)); b++) {
-				if (pl->o.out && output__write(pl->o.out, ev) < 0)
-					STAT_INC(&pl->output_stats, OUTPUT_WRITE_ERRORS);
+				/* The writer counts its own failures (output.write_errors). */
+				if (pl->o.out)
+					output__write(pl->o.out, ev);
 				spsc_slots_pop(&w->evq);
 				n++;
 			}

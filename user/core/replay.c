@@ -166,8 +166,10 @@ static const struct argp replay_argp = {
 	.doc = "Replay pcap/pcapng captures through the sensor pipeline and write EVE JSON."
 	       "\vLink types: Ethernet, raw IPv4/IPv6, Linux cooked (SLL, SLL2), PPP, BSD "
 	       "loopback. Several captures are read in order as one input. Exit status: 0 "
-	       "when every capture was read whole, 1 on bad input (missing, unreadable or "
-	       "truncated capture, bad option or rule).",
+	       "when every capture was read (a corrupt record header ends its file with a "
+	       "warning, as in Suricata), 1 on bad input (missing, unreadable, not a capture, "
+	       "truncated capture, bad option or rule). A truncated capture is replayed up "
+	       "to the cut before the error.",
 };
 
 static volatile sig_atomic_t stop;
@@ -249,9 +251,20 @@ static int replay_file(struct pipeline *pl, const char *path, uint64_t *pcap_cnt
 	}
 	source_pcap__close(sp);
 	if (rc < 0 && !stop) {
-		STAT_INC(rs, CAPTURE_TRUNCATED_FILES);
-		pr_err("%s: truncated or unreadable after %" PRIu64 " packets: %s\n", path, n, err);
-		return 1;
+		/*
+		 * A file cut short (libpcap: "truncated dump file") is bad input:
+		 * exit status 1 after replaying what was whole. A record whose header
+		 * is corrupt ends the file too, but as Suricata does we keep what was
+		 * read and succeed, with a warning and a counter.
+		 */
+		if (strstr(err, "truncated")) {
+			STAT_INC(rs, CAPTURE_TRUNCATED_FILES);
+			pr_err("%s: truncated capture after %" PRIu64 " packets: %s\n", path, n, err);
+			return 1;
+		}
+		STAT_INC(rs, CAPTURE_CORRUPT_FILES);
+		pr_warn("%s: corrupt record after %" PRIu64 " packets, rest of file skipped: %s\n",
+			path, n, err);
 	}
 	return 0;
 }
