@@ -121,10 +121,12 @@ $(OUTPUT) $(BIN):
 # --- tests ---------------------------------------------------------------
 $(UNIT_BINS): $(OUTPUT)/tests/bin/%: $(OUTPUT)/tests/unit/%.o $(LIBWEIR)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 $(BPFT_BINS): $(OUTPUT)/tests/bin/%: $(OUTPUT)/tests/bpf/%.o $(LIBWEIR)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 $(BENCH_BINS): $(BIN)/%: $(OUTPUT)/bench/%.o $(LIBWEIR) | $(BIN)
