@@ -548,6 +548,9 @@ struct flow_table *flow_table__new(const struct flow_table_opts *opts, flow_end_
 	OPT_DEFAULT(&ft->o, timeout_udp_new, 30);
 	OPT_DEFAULT(&ft->o, timeout_udp_est, 300);
 	OPT_DEFAULT(&ft->o, timeout_icmp, 30);
+	/* window and queue bounds must keep buffer sizes within 32 bits */
+	if (ft->o.stream_ooo_max > (1U << 30))
+		ft->o.stream_ooo_max = 1U << 30;
 	if (ft->o.stream_window > (1U << 24)) {
 		free(ft);
 		errno = EINVAL;
