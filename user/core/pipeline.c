@@ -57,7 +57,7 @@ struct frame_rec {
 	uint64_t pcap_cnt;
 };
 
-struct worker {
+struct pipeline_worker {
 	struct pipeline *pl;
 	uint32_t id;
 	pthread_t thread;
@@ -74,7 +74,7 @@ struct worker {
 
 struct pipeline {
 	struct pipeline_opts o;
-	struct worker *w;
+	struct pipeline_worker *w;
 	struct weir_stats reader_stats;
 	struct weir_stats output_stats;
 	struct qwait out_wake;  /* an event was queued, or a worker finished */
@@ -82,6 +82,7 @@ struct pipeline {
 	bool out_started;
 	uint64_t last_ts_ns;
 	uint64_t start_wall_ns;
+	_Atomic bool stop;      /* live: workers end */
 };
 
 static uint64_t wall_ns(void)
@@ -96,7 +97,7 @@ static uint64_t wall_ns(void)
 
 static void worker_emit(void *arg, const struct weir_event *ev)
 {
-	struct worker *w = arg;
+	struct pipeline_worker *w = arg;
 	struct pipeline *pl = w->pl;
 
 	while (!spsc_slots_push(&w->evq, ev)) {
@@ -155,7 +156,7 @@ static void flow_event_fill(struct weir_event *ev, const struct flow *f, uint64_
 /* Flow table callback: a flow ends; detect inspects what is left, then log it. */
 static void worker_flow_end(void *arg, struct flow *f, enum flow_end_reason why)
 {
-	struct worker *w = arg;
+	struct pipeline_worker *w = arg;
 	struct weir_event ev;
 
 	if (w->dw)
@@ -167,21 +168,46 @@ static void worker_flow_end(void *arg, struct flow *f, enum flow_end_reason why)
 
 /* --- workers ----------------------------------------------------------- */
 
-static void worker_frame(struct worker *w, const struct frame_rec *h, const uint8_t *data)
+/*
+ * Live: follow the kernel's whole-flow counter @k (exact even when bulk
+ * packets are not recorded) from a base taken when the flow started here;
+ * rebase when the kernel's LRU entry was recycled. Never goes backwards.
+ */
+static uint64_t kflow_count(uint64_t k, uint64_t *base, uint64_t cur, bool fresh)
+{
+	if (fresh || k < *base)
+		*base = k > cur ? k - cur : 0;
+	return k - *base > cur ? k - *base : cur;
+}
+
+static void worker_kflow(struct flow *f, enum flow_dir d, const struct pipeline_kflow *k)
+{
+	enum flow_dir r = (enum flow_dir)(d ^ 1);
+	bool fresh = f->pkts[0] + f->pkts[1] == 1;
+
+	f->pkts[d] = kflow_count(k->pkts[0], &f->kbase_pkts[d], f->pkts[d], fresh);
+	f->pkts[r] = kflow_count(k->pkts[1], &f->kbase_pkts[r], f->pkts[r], fresh);
+	f->bytes[d] = kflow_count(k->bytes[0], &f->kbase_bytes[d], f->bytes[d], fresh);
+	f->bytes[r] = kflow_count(k->bytes[1], &f->kbase_bytes[r], f->bytes[r], fresh);
+	f->tcp_flags[d] |= k->tcp_flags[0];
+	f->tcp_flags[r] |= k->tcp_flags[1];
+}
+
+static void worker_process(struct pipeline_worker *w, const struct pipeline_frame *fr)
 {
 	struct weir_pkt p;
 	struct flow_pkt_info fi;
 
 	memset(&p, 0, sizeof(p));
-	p.data = data;
-	p.caplen = h->caplen;
-	p.wirelen = h->wirelen;
-	p.ts_ns = h->ts_ns;
-	p.pcap_cnt = h->pcap_cnt;
-	p.linktype = h->linktype;
-	p.ifindex = h->ifindex;
-	if (h->ts_ns > w->now_ns)
-		w->now_ns = h->ts_ns;
+	p.data = fr->data;
+	p.caplen = fr->caplen;
+	p.wirelen = fr->wirelen;
+	p.ts_ns = fr->ts_ns;
+	p.pcap_cnt = fr->pcap_cnt;
+	p.linktype = fr->linktype;
+	p.ifindex = fr->ifindex;
+	if (fr->ts_ns > w->now_ns)
+		w->now_ns = fr->ts_ns;
 
 	memset(&fi, 0, sizeof(fi));
 	if (decode_packet(w->dc, &p) < 0) {
@@ -195,15 +221,49 @@ static void worker_frame(struct worker *w, const struct frame_rec *h, const uint
 		return;
 	}
 	flow_table__process(w->ft, &p, &fi);
-	if (fi.flow && fi.flow->pkts[0] + fi.flow->pkts[1] == 1) {
-		fi.flow->icmp_type = p.icmp_type;
-		fi.flow->icmp_code = p.icmp_code;
+	if (fi.flow) {
+		if (fi.flow->pkts[0] + fi.flow->pkts[1] == 1) {
+			fi.flow->icmp_type = p.icmp_type;
+			fi.flow->icmp_code = p.icmp_code;
+		}
+		if (fr->kflow && !(p.flags & PKT_F_REASSEMBLED))
+			worker_kflow(fi.flow, fi.dir, fr->kflow);
 	}
 	if (w->dw)
 		detect_packet(w->dw, w->ft, &p, &fi);
 }
 
-static void worker_tick(struct worker *w, uint64_t now_ns)
+static void worker_frame(struct pipeline_worker *w, const struct frame_rec *h, const uint8_t *data)
+{
+	struct pipeline_frame fr = {
+		.data = data,
+		.caplen = h->caplen,
+		.wirelen = h->wirelen,
+		.ts_ns = h->ts_ns,
+		.pcap_cnt = h->pcap_cnt,
+		.linktype = h->linktype,
+		.ifindex = h->ifindex,
+	};
+
+	worker_process(w, &fr);
+}
+
+struct pipeline_worker *pipeline_worker(struct pipeline *pl, uint32_t i)
+{
+	return i < pl->o.workers ? &pl->w[i] : NULL;
+}
+
+void pipeline_worker_frame(struct pipeline_worker *w, const struct pipeline_frame *fr)
+{
+	worker_process(w, fr);
+}
+
+void pipeline_stop(struct pipeline *pl)
+{
+	atomic_store(&pl->stop, true);
+}
+
+static void worker_tick(struct pipeline_worker *w, uint64_t now_ns)
 {
 	if (now_ns > w->now_ns)
 		w->now_ns = now_ns;
@@ -211,10 +271,33 @@ static void worker_tick(struct worker *w, uint64_t now_ns)
 	flow_table__tick(w->ft, w->now_ns);
 }
 
+/* Live: drain this worker's ring shard; packet time follows the wall clock. */
+static void worker_live(struct pipeline_worker *w)
+{
+	struct pipeline *pl = w->pl;
+	uint64_t last_tick = 0;
+
+	while (!atomic_load(&pl->stop)) {
+		uint64_t now;
+
+		pl->o.poll(pl->o.poll_arg, w->id, 100);
+		now = wall_ns();
+		if (now - last_tick >= 1000000000ull) {
+			worker_tick(w, now);
+			last_tick = now;
+		}
+	}
+	worker_tick(w, wall_ns());
+}
+
 static void *worker_main(void *arg)
 {
-	struct worker *w = arg;
+	struct pipeline_worker *w = arg;
 
+	if (w->pl->o.poll) {
+		worker_live(w);
+		goto out;
+	}
 	for (;;) {
 		const struct frame_rec *h;
 		uint32_t len, snap;
@@ -236,6 +319,7 @@ static void *worker_main(void *arg)
 		}
 		spsc_bytes_release(&w->inq);
 	}
+out:
 	flow_table__flush(w->ft, FLOW_END_SHUTDOWN);
 	atomic_store(&w->done, true);
 	qwait_wake(&w->pl->out_wake);
@@ -244,9 +328,33 @@ static void *worker_main(void *arg)
 
 /* --- output thread ----------------------------------------------------- */
 
+/*
+ * A stats event with every counter. While workers run, their counters are
+ * read without synchronisation: each is a naturally aligned 64-bit word that
+ * only its worker writes, so a reader sees an old or a new value, never a torn
+ * one, and a periodic snapshot needs nothing stronger.
+ */
+static void write_stats(struct pipeline *pl, uint64_t ts_ns)
+{
+	struct weir_stats sum;
+	struct weir_event ev;
+
+	pipeline_stats_sum(pl, &sum);
+	if (pl->o.extra_stats)
+		pl->o.extra_stats(pl->o.extra_stats_arg, &sum);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_STATS;
+	ev.ts_ns = ts_ns;
+	ev.stats.stats = &sum;
+	ev.stats.uptime_s = (wall_ns() - pl->start_wall_ns) / 1000000000ull;
+	output__write(pl->o.out, &ev);
+}
+
 static void *output_main(void *arg)
 {
 	struct pipeline *pl = arg;
+	uint64_t interval = (uint64_t)pl->o.stats_interval_s * 1000000000ull;
+	uint64_t next_stats = interval ? wall_ns() + interval : UINT64_MAX;
 
 	for (;;) {
 		uint32_t snap = qwait_snapshot(&pl->out_wake);
@@ -254,7 +362,7 @@ static void *output_main(void *arg)
 		uint64_t n = 0;
 
 		for (uint32_t i = 0; i < pl->o.workers; i++) {
-			struct worker *w = &pl->w[i];
+			struct pipeline_worker *w = &pl->w[i];
 			bool done = atomic_load(&w->done);
 			struct weir_event *ev;
 
@@ -271,6 +379,10 @@ static void *output_main(void *arg)
 		}
 		if (all_done)
 			break;
+		if (pl->o.out && wall_ns() >= next_stats) {
+			write_stats(pl, wall_ns());
+			next_stats += interval;
+		}
 		if (!n) {
 			if (pl->o.out)
 				output__flush(pl->o.out);
@@ -304,7 +416,7 @@ struct pipeline *pipeline__new(const struct pipeline_opts *opts)
 	if (!pl->w)
 		goto err;
 	for (uint32_t i = 0; i < pl->o.workers; i++) {
-		struct worker *w = &pl->w[i];
+		struct pipeline_worker *w = &pl->w[i];
 
 		w->pl = pl;
 		w->id = i;
@@ -350,7 +462,7 @@ int pipeline__start(struct pipeline *pl)
 }
 
 /* Reserve room in @w's frame queue, waiting in lossless mode. */
-static struct frame_rec *reserve_frame(struct pipeline *pl, struct worker *w, uint32_t len)
+static struct frame_rec *reserve_frame(struct pipeline *pl, struct pipeline_worker *w, uint32_t len)
 {
 	for (;;) {
 		uint32_t snap = qwait_snapshot(&w->inq.not_full);
@@ -369,7 +481,7 @@ int pipeline_submit(struct pipeline *pl, const struct pipeline_frame *fr)
 {
 	uint32_t shard = 0;
 	struct frame_rec *h;
-	struct worker *w;
+	struct pipeline_worker *w;
 
 	if (pl->o.workers > 1)
 		shard = decode_shard_hash(fr->data, fr->caplen, fr->linktype) % pl->o.workers;
@@ -396,7 +508,7 @@ int pipeline_submit(struct pipeline *pl, const struct pipeline_frame *fr)
 static void broadcast(struct pipeline *pl, enum frame_kind kind, uint64_t now_ns)
 {
 	for (uint32_t i = 0; i < pl->o.workers; i++) {
-		struct worker *w = &pl->w[i];
+		struct pipeline_worker *w = &pl->w[i];
 		struct frame_rec *h;
 
 		/* Control records are never dropped: wait for room even when lossy. */
@@ -438,11 +550,12 @@ void pipeline_stats_sum(struct pipeline *pl, struct weir_stats *sum)
 
 int pipeline__finish(struct pipeline *pl)
 {
-	struct weir_stats sum;
-	struct weir_event ev;
 	int err = 0;
 
-	broadcast(pl, FRAME_EOF, pl->last_ts_ns);
+	if (pl->o.poll)
+		pipeline_stop(pl);
+	else
+		broadcast(pl, FRAME_EOF, pl->last_ts_ns);
 	for (uint32_t i = 0; i < pl->o.workers; i++) {
 		if (pl->w[i].started)
 			pthread_join(pl->w[i].thread, NULL);
@@ -453,15 +566,10 @@ int pipeline__finish(struct pipeline *pl)
 		pthread_join(pl->out_thread, NULL);
 	pl->out_started = false;
 
-	/* All threads are gone: the counters are stable. */
-	pipeline_stats_sum(pl, &sum);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EVENT_STATS;
-	ev.ts_ns = pl->last_ts_ns ? pl->last_ts_ns : wall_ns();
-	ev.stats.stats = &sum;
-	ev.stats.uptime_s = (wall_ns() - pl->start_wall_ns) / 1000000000ull;
+	/* All threads are gone: the counters are final. */
 	if (pl->o.out) {
-		if (output__write(pl->o.out, &ev) < 0 || output__flush(pl->o.out) < 0)
+		write_stats(pl, pl->o.poll || !pl->last_ts_ns ? wall_ns() : pl->last_ts_ns);
+		if (output__flush(pl->o.out) < 0)
 			err = -EIO;
 	}
 	return err;
@@ -479,7 +587,7 @@ void pipeline__free(struct pipeline *pl)
 	if (running || pl->out_started)
 		pipeline__finish(pl);
 	for (uint32_t i = 0; pl->w && i < pl->o.workers; i++) {
-		struct worker *w = &pl->w[i];
+		struct pipeline_worker *w = &pl->w[i];
 
 		flow_table__free(w->ft);
 		detect_worker__free(w->dw);

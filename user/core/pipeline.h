@@ -31,6 +31,23 @@ struct pipeline_opts {
 	struct flow_table_opts flow;
 	uint64_t worker_queue_bytes; /* per-worker frame queue; 0 = 8 MiB */
 	uint32_t event_queue_slots;  /* per-worker event queue; 0 = 8192 */
+	/*
+	 * Live: instead of reading the frame queue, worker i calls
+	 * poll(poll_arg, i, timeout_ms), which hands records to
+	 * pipeline_worker_frame() on that thread; time ticks by the wall clock.
+	 */
+	int (*poll)(void *arg, uint32_t worker, int timeout_ms);
+	void *poll_arg;
+	uint32_t stats_interval_s;   /* output thread writes a stats event this often; 0 = only at the end */
+	/* Extra counters summed into stats events (kernel counters, ...): called on the output thread. */
+	void (*extra_stats)(void *arg, struct weir_stats *sum);
+	void *extra_stats_arg;
+};
+
+/* Kernel flow counters a live record carries: [0] the packet's direction, [1] the reverse. */
+struct pipeline_kflow {
+	uint64_t pkts[2], bytes[2];
+	uint8_t tcp_flags[2];
 };
 
 /* One frame handed to a worker. */
@@ -41,9 +58,23 @@ struct pipeline_frame {
 	uint64_t pcap_cnt;           /* 1-based in replay, 0 live */
 	uint16_t linktype;
 	uint32_t ifindex;
+	const struct pipeline_kflow *kflow; /* live: whole-flow counters from the kernel, or NULL */
 };
 
 struct pipeline;
+struct pipeline_worker;
+
+/* pipeline_worker() - worker @i, to pass as the context of its live source. */
+struct pipeline_worker *pipeline_worker(struct pipeline *pl, uint32_t i);
+
+/*
+ * pipeline_worker_frame() - live: process one frame on worker @w's own thread
+ * (called from inside the poll function). The frame is decoded in place.
+ */
+void pipeline_worker_frame(struct pipeline_worker *w, const struct pipeline_frame *fr);
+
+/* pipeline_stop() - live: ask the workers to end (pipeline__finish() then joins). Signal-safe. */
+void pipeline_stop(struct pipeline *pl);
 
 /* pipeline__new() - allocate workers, queues and per-worker stage contexts. */
 struct pipeline *pipeline__new(const struct pipeline_opts *opts);

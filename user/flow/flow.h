@@ -115,6 +115,9 @@ struct flow {
 	uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes = frame wire length */
 	uint8_t tcp_flags[2];          /* flags seen, by direction */
 	uint8_t icmp_type, icmp_code;  /* ICMP: of the flow's first packet (EVE, Community ID) */
+	/* Live: kernel counters at the flow's start, so pkts/bytes can follow the
+	 * kernel's exact whole-flow counts when bulk packets are not recorded. */
+	uint64_t kbase_pkts[2], kbase_bytes[2];
 	struct flow_stream stream[2];  /* by enum flow_dir (data sent in that direction) */
 	struct flow_ext ext;
 };
