@@ -92,6 +92,8 @@ char *output_eve_timestamp(uint64_t ts_ns, char *buf);
  * "GRE", ... (Suricata's IANA names), or NULL when EVE prints the number. */
 const char *output_eve_proto_name(uint8_t proto);
 
+struct output_pub;
+
 struct output_opts {
 	const char *path;        /* "-" = stdout, else a file opened for append */
 	const char *host;        /* node name for "host", may be NULL */
@@ -100,6 +102,12 @@ struct output_opts {
 	struct weir_stats *stats;/* counters to update (kept, not owned); NULL = the
 				  * writer's own, see output_stats() */
 	size_t buf_size;         /* stdio buffer; 0 = 256 KiB */
+	/*
+	 * Publisher (output/output_pub.h; kept, not owned: free it after the
+	 * writer): every event written is also published, as the same object
+	 * with the same seq. With @pub set, @path may be NULL (publish only).
+	 */
+	struct output_pub *pub;
 };
 
 struct output;
@@ -112,7 +120,9 @@ struct output;
 struct output *output__new(const struct output_opts *opts);
 
 /*
- * output__write() - append @ev as one JSON line. Output is buffered: call
+ * output__write() - append @ev as one JSON line: output_eve_json() plus the
+ * envelope keys "schema", "sensor_id", "seq" (output_pub.h), seq counted by
+ * the writer from 1; with a publisher, the same object is published. Output is buffered: call
  * output__flush() on a timer (the live sensor) and at the end.
  * Counts output.events.<type> on success, output.write_errors on failure.
  * Return: 0, -ENOMEM (event not encoded), -EINVAL (malformed event), or the
