@@ -123,14 +123,14 @@ static void tracker_free(struct decode_defrag *df, struct frag_tracker *t)
 	while (*pp != t)
 		pp = &(*pp)->hnext;
 	*pp = t->hnext;
-	if (t->older)
-		t->older->newer = t->newer;
-	else
+	if (t == df->oldest)
 		df->oldest = t->newer;
-	if (t->newer)
-		t->newer->older = t->older;
 	else
+		t->older->newer = t->newer;
+	if (t == df->newest)
 		df->newest = t->older;
+	else
+		t->newer->older = t->older;
 	for (q = t->pieces; q; q = next) {
 		next = q->next;
 		free(q);
