@@ -6,7 +6,11 @@
 #ifndef WEIR_CLI_H
 #define WEIR_CLI_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "detect/detect.h"
 
 /* cli_parse_u64() - decimal @s in [@min, @max]. Return: 0 or -EINVAL / -ERANGE. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
@@ -15,5 +19,35 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 int replay_main(int argc, char **argv);
+int run_main(int argc, char **argv);
+
+#define CLI_RULES_MAX_PATHS 64
+#define CLI_RULES_MAX_VARS  64
+
+/* Rule options shared by replay and run; parsed by the argp child cli_rules_argp. */
+struct cli_rules {
+	const char *paths[CLI_RULES_MAX_PATHS + 1];
+	uint32_t n_paths;
+	const char *classification;
+	struct detect_var vars[CLI_RULES_MAX_VARS];
+	uint32_t n_vars;
+	bool no_detect;
+	bool strict;
+	char sigbuf[PATH_MAX];
+};
+
+extern const struct argp cli_rules_argp;
+
+/* Memory and queue limits shared by replay and run; argp child, input struct pipeline_opts. */
+extern const struct argp cli_tuning_argp;
+
+/* cli_rules_opts() - detect options from @r (the bundled signatures when no --rules). */
+int cli_rules_opts(struct cli_rules *r, struct detect_opts *o);
+
+/*
+ * cli_rules_load() - load the engine per @r into *@out (NULL with --no-detect).
+ * Errors are printed. Return: 0, -ENOENT (no rules found), -EINVAL (load failed).
+ */
+int cli_rules_load(struct cli_rules *r, struct detect_engine **out);
 
 #endif /* WEIR_CLI_H */

@@ -26,20 +26,11 @@
 #include "output/output.h"
 #include "source/source_pcap.h"
 
-#define MAX_RULE_PATHS 64
-#define MAX_VARS       64
-
 struct replay_args {
 	uint32_t workers;
 	const char *eve;
 	const char *host;
-	const char *rule_paths[MAX_RULE_PATHS + 1];
-	uint32_t n_rule_paths;
-	const char *classification;
-	struct detect_var vars[MAX_VARS];
-	uint32_t n_vars;
-	bool no_detect;
-	bool strict;
+	struct cli_rules rules;
 	bool quiet;
 	struct pipeline_opts po;
 	char **pcaps;
@@ -48,30 +39,13 @@ struct replay_args {
 
 enum {
 	OPT_EVE = 0x100,
-	OPT_NO_DETECT,
-	OPT_STRICT,
-	OPT_VAR,
-	OPT_CLASSIFICATION,
 	OPT_HOST,
-	OPT_STREAM_DEPTH,
-	OPT_FLOW_MEMCAP,
-	OPT_DEFRAG_MEMCAP,
-	OPT_QUEUE_BYTES,
 };
 
 static const struct argp_option replay_options[] = {
 	{ "workers", 'w', "N", 0, "Worker threads (default 1, max 64); output is the same for any N", 0 },
 	{ "eve", OPT_EVE, "FILE|-", 0, "Write EVE JSON to FILE (appended) or - for stdout (default -)", 0 },
-	{ "rules", 'r', "PATH", 0, "Rule file or directory of *.rules (repeatable; default: the bundled signatures/)", 1 },
-	{ "no-detect", OPT_NO_DETECT, NULL, 0, "Do not load rules: decode, flows and flow events only", 1 },
-	{ "strict", OPT_STRICT, NULL, 0, "A rule that fails to load is fatal (default: skip it with a warning)", 1 },
-	{ "var", OPT_VAR, "NAME=VALUE", 0, "Set a rule variable, e.g. --var HOME_NET=[10.0.0.0/8] (repeatable)", 1 },
-	{ "classification", OPT_CLASSIFICATION, "FILE", 0, "classification.config (default: beside the rules)", 1 },
 	{ "host", OPT_HOST, "NAME", 0, "Node name written in the EVE \"host\" field", 2 },
-	{ "stream-depth", OPT_STREAM_DEPTH, "BYTES", 0, "TCP bytes reassembled per direction (default 1048576)", 3 },
-	{ "flow-memcap", OPT_FLOW_MEMCAP, "BYTES", 0, "Memory for flows and streams per worker (default 268435456)", 3 },
-	{ "defrag-memcap", OPT_DEFRAG_MEMCAP, "BYTES", 0, "Memory for IP fragments per worker (default 33554432)", 3 },
-	{ "queue-bytes", OPT_QUEUE_BYTES, "BYTES", 0, "Frame queue per worker (default 8388608)", 3 },
 	{ "quiet", 'q', NULL, 0, "No progress line on stderr", 4 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (repeat for debug)", 4 },
 	{ 0 },
@@ -91,59 +65,18 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	case OPT_EVE:
 		a->eve = arg;
 		break;
-	case 'r':
-		if (a->n_rule_paths == MAX_RULE_PATHS)
-			argp_error(state, "--rules: at most %d paths", MAX_RULE_PATHS);
-		a->rule_paths[a->n_rule_paths++] = arg;
-		break;
-	case OPT_NO_DETECT:
-		a->no_detect = true;
-		break;
-	case OPT_STRICT:
-		a->strict = true;
-		break;
-	case OPT_VAR: {
-		char *eq = strchr(arg, '=');
-
-		if (!eq || eq == arg || a->n_vars == MAX_VARS)
-			argp_error(state, "--var: expected NAME=VALUE, got '%s'", arg);
-		*eq = '\0';
-		a->vars[a->n_vars].name = arg[0] == '$' ? arg + 1 : arg;
-		a->vars[a->n_vars].value = eq + 1;
-		a->n_vars++;
-		break;
-	}
-	case OPT_CLASSIFICATION:
-		a->classification = arg;
-		break;
 	case OPT_HOST:
 		a->host = arg;
-		break;
-	case OPT_STREAM_DEPTH:
-		if (cli_parse_size(arg, 0, UINT32_MAX, &v))
-			argp_error(state, "--stream-depth: bad size '%s'", arg);
-		a->po.flow.stream_depth = (uint32_t)v;
-		break;
-	case OPT_FLOW_MEMCAP:
-		if (cli_parse_size(arg, 1 << 20, UINT64_MAX, &v))
-			argp_error(state, "--flow-memcap: bad size '%s' (at least 1M)", arg);
-		a->po.flow.memcap = v;
-		break;
-	case OPT_DEFRAG_MEMCAP:
-		if (cli_parse_size(arg, 64 << 10, UINT64_MAX, &v))
-			argp_error(state, "--defrag-memcap: bad size '%s' (at least 64K)", arg);
-		a->po.decode.defrag.memcap = v;
-		break;
-	case OPT_QUEUE_BYTES:
-		if (cli_parse_size(arg, 256 << 10, 1ull << 32, &v))
-			argp_error(state, "--queue-bytes: bad size '%s' (256K to 4G)", arg);
-		a->po.worker_queue_bytes = v;
 		break;
 	case 'q':
 		a->quiet = true;
 		break;
 	case 'v':
 		log_set_level(log_get_level() == LOG_LEVEL_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG);
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->rules;
+		state->child_inputs[1] = &a->po;
 		break;
 	case ARGP_KEY_ARGS:
 		a->pcaps = state->argv + state->next;
@@ -159,7 +92,14 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child replay_children[] = {
+	{ &cli_rules_argp, 0, "Rules:", 1 },
+	{ &cli_tuning_argp, 0, "Limits:", 3 },
+	{ 0 },
+};
+
 static const struct argp replay_argp = {
+	.children = replay_children,
 	.options = replay_options,
 	.parser = replay_parse,
 	.args_doc = "PCAP...",
@@ -269,37 +209,6 @@ static int replay_file(struct pipeline *pl, const char *path, uint64_t *pcap_cnt
 	return 0;
 }
 
-/* The bundled signatures: $WEIR_SIGNATURES, beside the binary, or installed. */
-static const char *bundled_signatures(char *buf, size_t len)
-{
-	const char *env = getenv("WEIR_SIGNATURES");
-	const char *const fixed[] = { "/usr/local/share/weir/signatures", "/usr/share/weir/signatures" };
-	struct stat st;
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			/* .output/bin/weir in a source tree */
-			if (snprintf(buf, len, "%.*s/../../signatures", PATH_MAX - 32, exe) < (int)len &&
-			    stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
-				return buf;
-		}
-	}
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (stat(fixed[i], &st) == 0 && S_ISDIR(st.st_mode))
-			return fixed[i];
-	return NULL;
-}
-
 int replay_main(int argc, char **argv)
 {
 	struct replay_args a = { .workers = 1, .eve = "-" };
@@ -308,7 +217,6 @@ int replay_main(int argc, char **argv)
 	struct pipeline *pl = NULL;
 	struct progress pr = { 0 };
 	uint64_t pcap_cnt = 0, tick_s = 0;
-	char sigbuf[PATH_MAX];
 	int bad = 0, err;
 
 	decode_opts_default(&a.po.decode);
@@ -323,35 +231,8 @@ int replay_main(int argc, char **argv)
 		}
 	}
 
-	if (!a.no_detect) {
-		struct detect_opts dopts = {
-			.classification = a.classification,
-			.vars = a.vars,
-			.n_vars = a.n_vars,
-			.strict = a.strict,
-		};
-		struct detect_load_report rep = { 0 };
-
-		if (!a.n_rule_paths) {
-			const char *sig = bundled_signatures(sigbuf, sizeof(sigbuf));
-
-			if (!sig) {
-				pr_err("no --rules given and the bundled signatures/ were not found "
-				       "(set WEIR_SIGNATURES or use --no-detect)\n");
-				return 1;
-			}
-			a.rule_paths[a.n_rule_paths++] = sig;
-		}
-		a.rule_paths[a.n_rule_paths] = NULL;
-		dopts.rule_paths = a.rule_paths;
-		de = detect_engine__new(&dopts, &rep);
-		if (!de) {
-			pr_err("rules: %s\n", errno == EINVAL ? "no usable rule loaded" : strerror(errno));
-			return 1;
-		}
-		pr_info("rules: %u loaded, %u skipped, compiled in %.1f ms\n", rep.loaded,
-			rep.skipped, rep.compile_ms);
-	}
+	if (cli_rules_load(&a.rules, &de))
+		return 1;
 
 	{
 		struct output_opts oo = { .path = a.eve, .host = a.host };

@@ -6,6 +6,9 @@ static const char *const stat_names[WS__MAX] = {
 #define WEIR_STAT_NAME(id, name) [WS_##id] = name,
 	WEIR_ALL_STATS(WEIR_STAT_NAME)
 #undef WEIR_STAT_NAME
+#define WEIR_KSTAT_NAME(id, name) [WS_KERNEL_##id] = name,
+	WEIR_KSTATS(WEIR_KSTAT_NAME)
+#undef WEIR_KSTAT_NAME
 };
 
 const char *stats_name(enum weir_stat_id id)

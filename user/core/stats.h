@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "weir/abi.h"
+
 #include "core/core_stats.h"
 #include "decode/decode_stats.h"
 #include "flow/flow_stats.h"
@@ -28,11 +30,20 @@
 	DETECT_STATS(X)   \
 	OUTPUT_STATS(X)
 
+/*
+ * Userspace counters first, then the kernel's (include/weir/abi.h, read from
+ * the per-CPU map by the live sensor) so one array carries both into stats
+ * events: WS_KERNEL_<ID> == WS__USER_MAX + WEIR_KSTAT_<ID>.
+ */
 enum weir_stat_id {
 #define WEIR_STAT_ENUM(id, name) WS_##id,
 	WEIR_ALL_STATS(WEIR_STAT_ENUM)
 #undef WEIR_STAT_ENUM
-	WS__MAX,
+	WS__USER_MAX,
+#define WEIR_KSTAT_WS_ENUM(id, name) WS_KERNEL_##id = WS__USER_MAX + WEIR_KSTAT_##id,
+	WEIR_KSTATS(WEIR_KSTAT_WS_ENUM)
+#undef WEIR_KSTAT_WS_ENUM
+	WS__MAX = WS__USER_MAX + WEIR_KSTAT__MAX,
 };
 
 struct weir_stats {
