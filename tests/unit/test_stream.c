@@ -335,6 +335,86 @@ static void test_stream_gap_at_flow_end(void **state)
 	sfx_free(s);
 }
 
+/* Server ACK for the client's stream: IP(src="10.0.0.2")/TCP(sport=80,flags="A",seq=5001,ack=@ack). */
+static void sack_to(struct sfx *s, uint32_t off)
+{
+	struct weir_pkt a = tcp(false, F_ACK, 5001, s->isn + 1 + off, NULL, 0, ++s->ts);
+
+	send_pkt(s, &a);
+}
+
+/*
+ * The server acknowledged bytes 0..11 but the capture lost 4..7: the hole is
+ * final, so "tail" at 8 is delivered at once instead of waiting in the queue.
+ */
+static void test_stream_gap_acked(void **state)
+{
+	struct sfx *s = sfx_new(NULL, 1000);
+	struct flow_pkt_info fi;
+	char buf[64];
+	uint32_t no;
+	uint64_t off;
+
+	(void)state;
+	cdata(s, 0, "head");
+	flow_stream_inspected(s->ft, s->f, FLOW_DIR_TOSERVER);
+	sack_to(s, 12);
+	fi = cdata(s, 8, "tail");
+	assert_true(fi.stream_new);
+	view(s, buf, sizeof(buf), &no, &off);
+	assert_string_equal(buf, "tail");
+	assert_int_equal(off, 8);
+	assert_int_equal(no, 0);
+	assert_int_equal(s->f->stream[FLOW_DIR_TOSERVER].ooo_cnt, 0);
+	assert_int_equal(STAT_GET(&s->st, STREAM_GAPS), 1);
+	assert_int_equal(STAT_GET(&s->st, STREAM_WINDOW_OVERFLOW), 0);
+	sfx_free(s);
+}
+
+/* Not acknowledged yet: a hole may still fill, the segment waits in the queue. */
+static void test_stream_gap_not_acked_waits(void **state)
+{
+	struct sfx *s = sfx_new(NULL, 1000);
+	struct flow_pkt_info fi;
+
+	(void)state;
+	cdata(s, 0, "head");
+	flow_stream_inspected(s->ft, s->f, FLOW_DIR_TOSERVER);
+	sack_to(s, 4);
+	fi = cdata(s, 8, "tail");
+	assert_false(fi.stream_new);
+	assert_int_equal(s->f->stream[FLOW_DIR_TOSERVER].ooo_cnt, 1);
+	assert_int_equal(STAT_GET(&s->st, STREAM_GAPS), 0);
+	sfx_free(s);
+}
+
+/*
+ * An acknowledged hole is only skipped once the window was inspected: unread
+ * "head" stays, "tail" waits; after inspection the next segment skips the hole.
+ */
+static void test_stream_gap_acked_after_inspection(void **state)
+{
+	struct sfx *s = sfx_new(NULL, 1000);
+	struct flow_pkt_info fi;
+	char buf[64];
+	uint32_t no;
+	uint64_t off;
+
+	(void)state;
+	cdata(s, 0, "head");
+	sack_to(s, 12);
+	fi = cdata(s, 8, "tail");
+	assert_false(fi.stream_new);
+	flow_stream_inspected(s->ft, s->f, FLOW_DIR_TOSERVER);
+	fi = cdata(s, 12, "more");
+	assert_true(fi.stream_new);
+	view(s, buf, sizeof(buf), &no, &off);
+	assert_string_equal(buf, "tailmore");
+	assert_int_equal(off, 8);
+	assert_int_equal(STAT_GET(&s->st, STREAM_WINDOW_OVERFLOW), 0);
+	sfx_free(s);
+}
+
 /* Depth 8: "12345678" fits, the 9th byte on is not reassembled; counted once. */
 static void test_stream_depth(void **state)
 {
@@ -561,6 +641,9 @@ int main(void)
 		cmocka_unit_test(test_stream_gap_at_ooo_limit),
 		cmocka_unit_test(test_stream_gap_at_fin),
 		cmocka_unit_test(test_stream_gap_at_flow_end),
+		cmocka_unit_test(test_stream_gap_acked),
+		cmocka_unit_test(test_stream_gap_not_acked_waits),
+		cmocka_unit_test(test_stream_gap_acked_after_inspection),
 		cmocka_unit_test(test_stream_depth),
 		cmocka_unit_test(test_stream_seq_wrap),
 		cmocka_unit_test(test_stream_tfo_syn_data),

@@ -88,6 +88,8 @@ struct flow_stream {
 	/* additions (flow_stream.c) */
 	uint64_t insp_off;     /* stream offset of the first byte not yet inspected */
 	struct flow_seg *ooo_tail; /* last queued segment: in-order arrival is O(1) */
+	uint32_t peer_ack;     /* highest ACK the receiver sent for this data */
+	bool peer_ack_set;
 };
 
 /* Per-flow storage owned by later stages; the flow table calls their free hook. */

@@ -94,6 +94,9 @@ void flow_stream_start(struct flow *f, enum flow_dir dir, uint32_t isn);
 void flow_stream_segment(struct flow_table *ft, struct flow *f, enum flow_dir dir, uint32_t seq,
 			 const uint8_t *data, uint32_t len, struct flow_pkt_info *fi);
 
+/* flow_stream_acked() - the receiver of @dir's data acknowledged up to @ack. */
+void flow_stream_acked(struct flow *f, enum flow_dir dir, uint32_t ack);
+
 /*
  * flow_stream_close() - the sender of @dir is done (FIN, RST, flow end): skip
  * every hole and deliver what the out-of-order queue holds.

@@ -20,7 +20,9 @@
  *  - out-of-order segments are queued as non-overlapping pieces, bounded by
  *    stream_ooo_max per direction and the memcap; when the queue is full, or
  *    the sender is done (FIN, RST, flow end), the first hole is skipped
- *    ("stream.gaps") and reassembly continues at the next queued piece;
+ *    ("stream.gaps") and reassembly continues at the next queued piece; so is
+ *    a hole the receiver has already acknowledged (lost in capture, sampled
+ *    out, cut by the snaplen), when the next segment arrives;
  *  - segments starting past the stream depth are ignored; reaching the depth
  *    stops the direction ("stream.depth_reached", once).
  *
@@ -316,6 +318,44 @@ static void stream_ooo_insert(struct flow_table *ft, struct flow *f, struct flow
 	}
 }
 
+/* Bound on how far an ACK may run ahead of next_seq and still be believed. */
+#define FLOW_ACK_AHEAD_MAX (1U << 30)
+
+void flow_stream_acked(struct flow *f, enum flow_dir dir, uint32_t ack)
+{
+	struct flow_stream *st = &f->stream[dir];
+
+	if (!st->peer_ack_set || SEQ_GT(ack, st->peer_ack)) {
+		st->peer_ack = ack;
+		st->peer_ack_set = true;
+	}
+}
+
+/*
+ * Holes before @seq that the receiver already acknowledged will never be
+ * filled (capture loss, sampling, snaplen): skip them now rather than queue
+ * behind them. Only while the window is fully inspected, so skipping never
+ * throws away bytes the detect stage has not seen; a hole left over is
+ * skipped on this direction's next segment.
+ */
+static void stream_skip_acked(struct flow_table *ft, struct flow *f, enum flow_dir dir,
+			      uint32_t seq, struct flow_pkt_info *fi)
+{
+	struct flow_stream *st = &f->stream[dir];
+
+	if (!st->peer_ack_set || st->peer_ack - st->next_seq > FLOW_ACK_AHEAD_MAX)
+		return;
+	while (!st->depth_reached && SEQ_LT(st->next_seq, st->peer_ack) &&
+	       SEQ_LT(st->next_seq, seq) && st->insp_off == st->buf_off + st->buf_len) {
+		uint32_t to = SEQ_LT(st->peer_ack, seq) ? st->peer_ack : seq;
+
+		if (st->ooo && SEQ_LT(st->ooo->seq, to))
+			to = st->ooo->seq;
+		stream_skip_to(ft, st, to);
+		stream_drain(ft, f, dir, fi);
+	}
+}
+
 void flow_stream_segment(struct flow_table *ft, struct flow *f, enum flow_dir dir, uint32_t seq,
 			 const uint8_t *data, uint32_t len, struct flow_pkt_info *fi)
 {
@@ -326,6 +366,8 @@ void flow_stream_segment(struct flow_table *ft, struct flow *f, enum flow_dir di
 		return;
 	if (!st->isn_set)
 		flow_stream_start(f, dir, seq - 1); /* mid-stream: this byte is offset 0 */
+	if (SEQ_GT(seq, st->next_seq))
+		stream_skip_acked(ft, f, dir, seq, fi);
 
 	while (len && !st->depth_reached) {
 		uint32_t n, ahead;

@@ -110,6 +110,9 @@ void flow_tcp_packet(struct flow_table *ft, struct flow *f, const struct weir_pk
 {
 	f->tcp_flags[dir] |= p->tcp_flags;
 	tcp_handshake(ft, f, p, dir, created);
+	/* what this side acknowledges tells which holes in the other side are final */
+	if ((p->tcp_flags & (TH_ACK | TH_RST)) == TH_ACK)
+		flow_stream_acked(f, (enum flow_dir)!dir, p->tcp_ack);
 
 	/*
 	 * Payload before FIN/RST handling: a FIN segment's own data comes before
