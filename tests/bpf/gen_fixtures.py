@@ -6,7 +6,8 @@
 # that made it. Run: tests/bpf/gen_fixtures.py > tests/bpf/sensor_fixtures.h
 from scapy.all import (Ether, Dot1Q, Dot1AD, IP, IPv6, TCP, UDP, ICMP, ARP, Raw,
                        ICMPv6EchoRequest, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,
-                       IPv6ExtHdrRouting, IPv6ExtHdrFragment, IPOption_RR)
+                       IPv6ExtHdrRouting, IPv6ExtHdrFragment, IPOption_RR, PadN)
+from scapy.layers.ipsec import AH
 from scapy.layers.vxlan import VXLAN
 from scapy.contrib.geneve import GENEVE
 
@@ -25,6 +26,10 @@ PKTS = [
     ('tcp6_syn', E + "/IPv6(src=A6, dst=B6)/TCP(sport=40000, dport=443, flags='S')", None),
     ('icmp6', E + "/IPv6(src=A6, dst=B6)/ICMPv6EchoRequest(id=1, seq=1)", None),
     ('udp6_ext', E + "/IPv6(src=A6, dst=B6)/IPv6ExtHdrHopByHop()/IPv6ExtHdrDestOpt()/IPv6ExtHdrRouting()/UDP(sport=1000, dport=2000)/Raw(b'x' * 16)", None),
+    ('udp6_ext8', E + "/IPv6(src=A6, dst=B6)" + "/IPv6ExtHdrDestOpt()" * 8 + "/UDP(sport=1000, dport=2000)", None),
+    ('udp6_ah', E + "/IPv6(src=A6, dst=B6)/AH(nh=17, payloadlen=4, spi=1, icv=b'\\x00' * 12)/UDP(sport=1001, dport=2001)", None),
+    ('udp6_atomic_frag', E + "/IPv6(src=A6, dst=B6)/IPv6ExtHdrFragment(nh=17, offset=0, m=0, id=6)/UDP(sport=1002, dport=2002)", None),
+    ('udp6_big_ext', E + "/IPv6(src=A6, dst=B6)/IPv6ExtHdrDestOpt(options=[PadN(optdata=b'\\x00' * 100)])/UDP(sport=1003, dport=2003)", None),
     ('udp6_ext_long', E + "/IPv6(src=A6, dst=B6)" + "/IPv6ExtHdrDestOpt()" * 9 + "/UDP(sport=1000, dport=2000)", None),
     ('vlan1', E + "/Dot1Q(vlan=10)/IP(src=A, dst=B)/TCP(sport=40002, dport=80, flags='S')", None),
     ('vlan2', E + "/Dot1AD(vlan=100)/Dot1Q(vlan=10)/IP(src=A, dst=B)/UDP(sport=1, dport=2)/Raw(b'qinq')", None),

@@ -107,6 +107,22 @@ static void flows_clear(struct source_bpf *sb)
 		assert_int_equal(bpf_map_delete_elem(fd, &k), 0);
 }
 
+/* The only flow in the table (it was cleared before the packet); returns the count. */
+static uint32_t flows_get(struct source_bpf *sb, struct weir_kflow_key *only)
+{
+	int fd = bpf_map__fd(source_bpf__skel(sb)->maps.flow_map);
+	struct weir_kflow_key k, *prev = NULL;
+	uint32_t n = 0;
+
+	memset(only, 0, sizeof(*only));
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		*only = k;
+		prev = only;
+		n++;
+	}
+	return n;
+}
+
 static int prog_fd(struct source_bpf *sb, enum weir_hook hook)
 {
 	struct sensor_bpf *s = source_bpf__skel(sb);
@@ -170,6 +186,8 @@ struct fixture {
 	uint32_t frame_off; /* recorded frame = pkt + frame_off */
 	uint32_t tun_id;
 	uint8_t dir;	    /* flow direction of the packet */
+	uint16_t port_a;    /* expected flow key ports (host order) */
+	uint16_t port_b;
 };
 
 #define XDP WEIR_HOOK_XDP
@@ -184,35 +202,43 @@ struct fixture {
 #define F_V6 WEIR_REC_F_IPV6
 
 /* A recorded packet. */
-#define REC(test, p, hook, detail, flags, proto, off, tun, dir)                               \
+#define REC(test, p, hook, detail, flags, proto, off, tun, dir, pa, pb)                       \
 	{ "test_sensor_" #test, pkt_##p, sizeof(pkt_##p), hook, WEIR_KSTAT_RECORDED,          \
-	  WEIR_KSTAT_##detail, 1, flags, proto, off, tun, dir }
+	  WEIR_KSTAT_##detail, 1, flags, proto, off, tun, dir, pa, pb }
 /* A packet that passes without a record. */
 #define NOREC(test, p, hook, outcome)                                                          \
 	{ "test_sensor_" #test, pkt_##p, sizeof(pkt_##p), hook, WEIR_KSTAT_##outcome,          \
-	  WEIR_KSTAT_##outcome, 0, 0, 0, 0, 0, 0 }
+	  WEIR_KSTAT_##outcome, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 static const struct fixture fixtures[] = {
-	REC(xdp_tcp4_syn, tcp4_syn, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0),
-	REC(tc_ingress_tcp4_syn, tcp4_syn, TCI, REC_CONTROL, F_CTL, 6, 0, 0, 0),
-	REC(tc_egress_tcp4_syn, tcp4_syn, TCE, REC_CONTROL, F_CTL, 6, 0, 0, 0),
-	REC(xdp_tcp4_synack_reverse_dir, tcp4_synack, XDP, REC_CONTROL, F_CTL | F_BA, 6, 0, 0, 1),
-	REC(xdp_udp4_head, udp4, XDP, REC_HEAD, F_HEAD, 17, 0, 0, 0),
-	REC(tc_egress_udp4_head, udp4, TCE, REC_HEAD, F_HEAD, 17, 0, 0, 0),
-	REC(xdp_icmp4, icmp4, XDP, REC_HEAD, F_HEAD, 1, 0, 0, 0),
-	REC(xdp_ipv4_options, tcp4_opts, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0),
-	REC(xdp_tcp6_syn, tcp6_syn, XDP, REC_CONTROL, F_CTL | F_V6, 6, 0, 0, 0),
-	REC(xdp_icmp6, icmp6, XDP, REC_HEAD, F_HEAD | F_V6, 58, 0, 0, 0),
-	REC(xdp_ipv6_ext_chain, udp6_ext, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0),
-	REC(tc_ingress_ipv6_ext_chain, udp6_ext, TCI, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0),
+	REC(xdp_tcp4_syn, tcp4_syn, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40000, 80),
+	REC(tc_ingress_tcp4_syn, tcp4_syn, TCI, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40000, 80),
+	REC(tc_egress_tcp4_syn, tcp4_syn, TCE, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40000, 80),
+	REC(xdp_tcp4_synack_reverse_dir, tcp4_synack, XDP, REC_CONTROL, F_CTL | F_BA, 6, 0, 0, 1, 40000, 80),
+	REC(xdp_udp4_head, udp4, XDP, REC_HEAD, F_HEAD, 17, 0, 0, 0, 5353, 53),
+	REC(tc_egress_udp4_head, udp4, TCE, REC_HEAD, F_HEAD, 17, 0, 0, 0, 5353, 53),
+	REC(xdp_icmp4, icmp4, XDP, REC_HEAD, F_HEAD, 1, 0, 0, 0, 0, 0),
+	REC(xdp_ipv4_options, tcp4_opts, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40001, 22),
+	REC(xdp_tcp6_syn, tcp6_syn, XDP, REC_CONTROL, F_CTL | F_V6, 6, 0, 0, 0, 40000, 443),
+	REC(xdp_icmp6, icmp6, XDP, REC_HEAD, F_HEAD | F_V6, 58, 0, 0, 0, 0, 0),
+	REC(xdp_ipv6_ext_chain, udp6_ext, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0, 1000, 2000),
+	REC(tc_ingress_ipv6_ext_chain, udp6_ext, TCI, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0, 1000, 2000),
+	REC(xdp_ipv6_ext_chain_at_limit, udp6_ext8, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0, 1000,
+	    2000),
+	REC(xdp_ipv6_ah_length_in_4_byte_units, udp6_ah, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0,
+	    1001, 2001),
+	REC(xdp_ipv6_atomic_fragment_has_l4, udp6_atomic_frag, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0,
+	    0, 0, 1002, 2002),
+	REC(xdp_ipv6_long_ext_header, udp6_big_ext, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0, 1003,
+	    2003),
 	NOREC(xdp_ipv6_ext_chain_too_long, udp6_ext_long, XDP, ERR_IPV6_EXT_CHAIN),
-	REC(xdp_vlan_one_tag, vlan1, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0),
-	REC(tc_ingress_vlan_one_tag, vlan1, TCI, REC_CONTROL, F_CTL, 6, 0, 0, 0),
-	REC(xdp_vlan_two_tags, vlan2, XDP, REC_HEAD, F_HEAD, 17, 0, 0, 0),
+	REC(xdp_vlan_one_tag, vlan1, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40002, 80),
+	REC(tc_ingress_vlan_one_tag, vlan1, TCI, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40002, 80),
+	REC(xdp_vlan_two_tags, vlan2, XDP, REC_HEAD, F_HEAD, 17, 0, 0, 0, 1, 2),
 	NOREC(xdp_vlan_three_tags, vlan3, XDP, ERR_VLAN_DEPTH),
-	REC(xdp_ipv4_first_fragment, frag4_first, XDP, FRAGMENTS, F_HEAD | F_FRAG, 17, 0, 0, 0),
-	REC(xdp_ipv4_later_fragment, frag4_second, XDP, FRAGMENTS, F_HEAD | F_FRAG, 17, 0, 0, 0),
-	REC(xdp_ipv6_fragment, frag6, XDP, FRAGMENTS, F_HEAD | F_FRAG | F_V6, 17, 0, 0, 0),
+	REC(xdp_ipv4_first_fragment, frag4_first, XDP, FRAGMENTS, F_HEAD | F_FRAG, 17, 0, 0, 0, 0, 0),
+	REC(xdp_ipv4_later_fragment, frag4_second, XDP, FRAGMENTS, F_HEAD | F_FRAG, 17, 0, 0, 0, 0, 0),
+	REC(xdp_ipv6_fragment, frag6, XDP, FRAGMENTS, F_HEAD | F_FRAG | F_V6, 17, 0, 0, 0, 0, 0),
 	NOREC(xdp_non_ip, arp, XDP, NON_IP),
 	NOREC(tc_ingress_non_ip, arp, TCI, NON_IP),
 	NOREC(tc_egress_non_ip, arp, TCE, NON_IP),
@@ -230,15 +256,15 @@ static const struct fixture fixtures[] = {
 	NOREC(xdp_trunc_tcp_options, trunc_tcp_opts, XDP, ERR_L4_TRUNC),
 	NOREC(xdp_trunc_udp, trunc_udp, XDP, ERR_L4_TRUNC),
 	NOREC(xdp_trunc_icmp, trunc_icmp, XDP, ERR_L4_TRUNC),
-	REC(uplink_vxlan_inner_frame, vxlan, UPL, DECAP, F_CTL | F_DECAP, 6, 50, 42, 0),
-	REC(uplink_vxlan_8472_inner_frame, vxlan8472, UPL, DECAP, F_HEAD | F_DECAP, 17, 50, 1, 0),
+	REC(uplink_vxlan_inner_frame, vxlan, UPL, DECAP, F_CTL | F_DECAP, 6, 50, 42, 0, 40003, 80),
+	REC(uplink_vxlan_8472_inner_frame, vxlan8472, UPL, DECAP, F_HEAD | F_DECAP, 17, 50, 1, 0, 7, 8),
 	REC(uplink_geneve_options_inner_frame, geneve, UPL, DECAP, F_CTL | F_DECAP | F_V6, 6, 78,
-	    77, 0),
+	    77, 0, 40004, 80),
 	NOREC(uplink_trunc_vxlan, trunc_vxlan, UPL, ERR_TUNNEL_TRUNC),
 	NOREC(uplink_trunc_inner_ipv4, trunc_vxlan_inner, UPL, ERR_IPV4_TRUNC),
 	NOREC(uplink_not_tunnel, tcp4_syn, UPL, NOT_TUNNEL),
 	NOREC(uplink_non_ip, arp, UPL, NON_IP),
-	REC(xdp_vxlan_not_decapsulated_on_veth, vxlan, XDP, REC_HEAD, F_HEAD, 17, 0, 0, 0),
+	REC(xdp_vxlan_not_decapsulated_on_veth, vxlan, XDP, REC_HEAD, F_HEAD, 17, 0, 0, 0, 33333, 4789),
 };
 
 #define OUTCOME_FIRST WEIR_KSTAT_RECORDED
@@ -257,6 +283,7 @@ static void test_sensor_fixture(void **state)
 	uint64_t a[WEIR_KSTAT__MAX], b[WEIR_KSTAT__MAX], outcomes = 0;
 	uint32_t flen = f->len - f->frame_off, id, d = f->dir;
 	const struct got_rec *g = &S.recs[0];
+	struct weir_kflow_key key;
 
 	if (!S.sb)
 		skip();
@@ -291,6 +318,12 @@ static void test_sensor_fixture(void **state)
 	assert_int_equal(g->h.bytes[!d], 0);
 	assert_int_equal(g->h.ts_ns > 0, f->n_rec);
 	assert_memory_equal(g->frame, f->pkt + f->frame_off, f->n_rec * flen);
+
+	/* the flow key: where L4 was found (ports), normalised */
+	assert_int_equal(flows_get(S.sb, &key), f->n_rec);
+	assert_int_equal(ntohs(key.port_a), f->port_a);
+	assert_int_equal(ntohs(key.port_b), f->port_b);
+	assert_int_equal(key.proto, f->proto);
 }
 
 /* --- sampling policy ---------------------------------------------------- */
