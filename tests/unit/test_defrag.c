@@ -127,6 +127,17 @@ static const uint8_t pkt_v6_frag1[] = {
 	0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
 };
 
+/* Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')/IPv6(src='fd00::1', dst='fd00::2')/IPv6ExtHdrFragment(id=5, offset=0, m=0)/UDP(sport=1, dport=2)/b'atom' */
+static const uint8_t pkt_v6_atomic[] = {
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+	0x86, 0xdd, 0x60, 0x00, 0x00, 0x00, 0x00, 0x14, 0x2c, 0x40, 0xfd, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x01, 0xfd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x05, 0x00, 0x01, 0x00, 0x02, 0x00, 0x0c, 0x34, 0xed, 0x61, 0x74,
+	0x6f, 0x6d,
+};
+
 #define SEC 1000000000ull
 
 static struct weir_stats st;
@@ -383,6 +394,17 @@ static void test_defrag_ipv6_vlan(void **state)
 	assert_int_equal(STAT_GET(&st, DECODE_DEFRAG_IPV6_FRAGS), 2);
 }
 
+static void test_defrag_ipv6_atomic_fragment_is_whole(void **state)
+{
+	(void)state;
+	/* RFC 6946: offset 0 and M clear is a whole packet, not held. */
+	assert_int_equal(FEED(pkt_v6_atomic), 0);
+	assert_int_equal(pkt.flags, PKT_F_IPV6 | PKT_F_L4);
+	assert_int_equal(pkt.proto, 17);
+	assert_memory_equal(pkt.payload, "atom", 4);
+	assert_int_equal(STAT_GET(&st, DECODE_DEFRAG_IPV6_FRAGS), 0);
+}
+
 static void test_defrag_shard_hash_same_for_all_fragments(void **state)
 {
 	uint32_t h = decode_shard_hash(pkt_v4_frag0, sizeof(pkt_v4_frag0), DECODE_LINK_ETHERNET);
@@ -483,6 +505,7 @@ int main(void)
 		TS(tracker_limit, setup_two_trackers),
 		T(oversize),
 		T(ipv6_vlan),
+		T(ipv6_atomic_fragment_is_whole),
 		T(shard_hash_same_for_all_fragments),
 		T(max_size_in_gre_ppp),
 	};
