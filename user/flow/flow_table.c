@@ -132,7 +132,6 @@ static int flow_key_make(const struct weir_pkt *p, struct flow_key *k, int *src_
 		switch (p->proto) {
 		case IPPROTO_TCP:
 		case IPPROTO_UDP:
-		case IPPROTO_SCTP:
 			sp = p->sport;
 			dp = p->dport;
 			break;
