@@ -575,7 +575,8 @@ struct det_ruleset *det_ruleset_build(const struct detect_opts *opts, bool quiet
 		e = -ENOMEM;
 		goto out;
 	}
-	qsort(l.rules, l.n_rules, sizeof(*l.rules), eval_cmp);
+	if (l.n_rules)
+		qsort(l.rules, l.n_rules, sizeof(*l.rules), eval_cmp);
 	rs->rules = l.rules;
 	rs->n_rules = l.n_rules;
 	rs->files = l.files;

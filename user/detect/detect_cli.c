@@ -107,7 +107,8 @@ int detect_rules_check_main(int argc, char **argv)
 	else
 		printf("%u loaded, %u skipped: load failed (%s)\n", res.loaded, res.skipped,
 		       strerror(errno));
-	qsort(res.reasons, res.n_reasons, sizeof(*res.reasons), reason_cmp);
+	if (res.n_reasons)
+		qsort(res.reasons, res.n_reasons, sizeof(*res.reasons), reason_cmp);
 	for (uint32_t i = 0; i < res.n_reasons; i++)
 		printf("  %6u  %s\n", res.reasons[i].count, res.reasons[i].reason);
 	ret = rs && !res.skipped ? 0 : 1;
