@@ -810,6 +810,21 @@ static void test_eve_tuple_from_pkt_icmp6(void **state)
 
 /* ---- writer ---------------------------------------------------------- */
 
+/*
+ * The writer's line for an event: @line (output_eve_json()'s text) with the
+ * envelope keys appended, as output_envelope_stamp() does. Frees @line.
+ */
+static char *stamped(char *line, const char *sensor_id, int seq)
+{
+	char *s;
+
+	line[strlen(line) - 1] = '\0';
+	assert_true(asprintf(&s, "%s,\"schema\":1,\"sensor_id\":\"%s\",\"seq\":%d}", line,
+			     sensor_id, seq) > 0);
+	free(line);
+	return s;
+}
+
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -830,10 +845,11 @@ static void test_eve_writer_lines_and_counters(void **state)
 	int fd = mkstemp(path);
 	struct weir_event a = alert_tcp4(), f = flow_tcp4();
 	struct weir_stats st = { 0 };
-	struct output_opts opts = { .path = path, .host = "node-a", .stats = &st };
+	struct output_opts opts = { .path = path, .host = "node-a", .stats = &st, .envelope = true };
 	struct output *o;
 	char *text, *want_a, *want_f, *want;
 	struct output_eve_opts eo = { .host = "node-a" };
+	char sid[17];
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -844,10 +860,12 @@ static void test_eve_writer_lines_and_counters(void **state)
 	assert_int_equal(output__write(o, &a), 0);
 	assert_int_equal(output__write(o, &f), 0);
 	assert_int_equal(output__flush(o), 0);
+	strcpy(sid, output_sensor_id(o));
 	output__free(o);
 
-	want_a = eve_text(&a, &eo);
-	want_f = eve_text(&f, &eo);
+	assert_int_equal(strlen(sid), 16);
+	want_a = stamped(eve_text(&a, &eo), sid, 1);
+	want_f = stamped(eve_text(&f, &eo), sid, 2);
 	assert_true(asprintf(&want, "%s\n%s\n", want_a, want_f) > 0);
 	text = read_file(path);
 	assert_string_equal(text, want);
@@ -898,9 +916,10 @@ static void test_eve_writer_long_line(void **state)
 	static char msg[10001];
 	struct event_sig sig = sig_plain;
 	struct weir_event a = alert_tcp4();
-	struct output_opts opts = { .path = path };
+	struct output_opts opts = { .path = path, .envelope = true };
 	struct output *o;
-	char *text, *line, *want;
+	char *text, *line, *want, *l1, *l2;
+	char sid[17];
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -912,11 +931,16 @@ static void test_eve_writer_long_line(void **state)
 	assert_non_null(o);
 	assert_int_equal(output__write(o, &a), 0);
 	assert_int_equal(output__write(o, &a), 0);
+	strcpy(sid, output_sensor_id(o));
 	output__free(o);
 
 	line = eve_text(&a, NULL);
 	assert_true(strlen(line) > 10000);
-	assert_true(asprintf(&want, "%s\n%s\n", line, line) > 0);
+	l1 = stamped(strdup(line), sid, 1);
+	l2 = stamped(strdup(line), sid, 2);
+	assert_true(asprintf(&want, "%s\n%s\n", l1, l2) > 0);
+	free(l1);
+	free(l2);
 	text = read_file(path);
 	assert_string_equal(text, want);
 	free(text);

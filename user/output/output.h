@@ -108,21 +108,28 @@ struct output_opts {
 	 * with the same seq. With @pub set, @path may be NULL (publish only).
 	 */
 	struct output_pub *pub;
+	/*
+	 * Append "schema", "sensor_id", "seq" (output_pub.h) to every line.
+	 * Forced on when @pub is set, so the line and the published message
+	 * are the same object.
+	 */
+	bool envelope;
 };
 
 struct output;
 
 /*
  * output__new() - open the EVE writer described by @opts (copied; strings are
- * copied too). Return: the writer, or NULL with errno set (EINVAL, ENOMEM,
+ * copied too). A new random sensor_id is chosen; seq starts at 1. Return: the writer, or NULL with errno set (EINVAL, ENOMEM,
  * or the error of opening @opts->path).
  */
 struct output *output__new(const struct output_opts *opts);
 
 /*
- * output__write() - append @ev as one JSON line: output_eve_json() plus the
- * envelope keys "schema", "sensor_id", "seq" (output_pub.h), seq counted by
- * the writer from 1; with a publisher, the same object is published. Output is buffered: call
+ * output__write() - append @ev as one JSON line: output_eve_json(), plus (with
+ * opts.envelope or opts.pub) the keys "schema", "sensor_id", "seq"
+ * (output_pub.h), seq counted by the writer from 1 for every event it
+ * encodes; with a publisher, the same object is published. Output is buffered: call
  * output__flush() on a timer (the live sensor) and at the end.
  * Counts output.events.<type> on success, output.write_errors on failure.
  * Return: 0, -ENOMEM (event not encoded), -EINVAL (malformed event), or the
@@ -135,6 +142,9 @@ int output__flush(struct output *o);
 
 /* output_stats() - the counters the writer updates. */
 struct weir_stats *output_stats(struct output *o);
+
+/* output_sensor_id() - the "sensor_id" this writer stamps (16 hex digits). */
+const char *output_sensor_id(const struct output *o);
 
 /* output__free() - flush and close (for "-", a duplicate of fd 1). NULL-safe. */
 void output__free(struct output *o);

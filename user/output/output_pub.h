@@ -81,8 +81,8 @@ struct output_mp *output_mp__new(void);
  * reals -> float64, true/false/null -> bool/nil. The bytes stay valid in
  * the encoder's buffer until the next call; nothing is allocated per event
  * once the buffer has grown to the largest event.
- * Return: 0 with *@data and *@len set, -EINVAL (not an object, nesting deeper than
- * 32, or a payload that is not base64), -ENOMEM.
+ * Return: 0 with *@data and *@len set, -EINVAL (not an object, more than 16 nested
+ * containers, or a payload that is not base64), -ENOMEM.
  */
 int output_mp_encode(struct output_mp *mp, const json_t *obj, const char **data, size_t *len);
 
@@ -97,7 +97,7 @@ struct output_mp_dec *output_mp_dec__new(void);
  * output_mp_decode() - one message (@len bytes) back into the EVE object.
  * The message must be exactly one msgpack map with string keys; bin becomes
  * base64 text; ext, non-string keys, strings that are not UTF-8, trailing
- * bytes, nesting deeper than 32 and counts larger than the message could
+ * bytes, more than 16 nested containers and counts larger than the message could
  * hold are rejected before anything is allocated for them.
  * Return: a new reference (caller json_decref()s), or NULL with errno
  * EBADMSG (garbage) or ENOMEM.

@@ -25,6 +25,12 @@
  *
  * Errors are counted (output.write_errors) and returned; a failing event does
  * not stop later ones (a full disk may recover).
+ *
+ * Transport: each object gets the envelope (schema, sensor_id, seq; see
+ * output_pub.h) before it is printed (opts.envelope, or a publisher), and with a publisher attached the very
+ * same object is published as msgpack, so a subscriber's `weir tail` line is
+ * byte-identical to this writer's line and carries the same seq. The object
+ * is built once for both encodings.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,12 +43,11 @@
 
 #include "core/log.h"
 #include "output/output.h"
+#include "output/output_pub.h"
 
 #define OUTPUT_BUF_DEFAULT (256u * 1024)
 #define IFCACHE_SLOTS      64   /* power of 2 */
 #define IFCACHE_TTL_S      5
-#define LINE_BUF_INIT      4096
-#define EVE_DUMP_FLAGS     (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
 struct ifcache_ent {
 	uint32_t ifindex;       /* 0 = empty slot */
@@ -52,7 +57,7 @@ struct ifcache_ent {
 };
 
 struct output {
-	FILE *fp;
+	FILE *fp;               /* NULL: publish only */
 	char *buf;              /* stdio buffer of fp */
 	char *line;             /* one serialised event + '\n' */
 	size_t line_cap;
@@ -60,6 +65,9 @@ struct output {
 	struct output_eve_opts eve;
 	struct weir_stats *stats;
 	struct weir_stats own_stats;
+	struct output_pub *pub; /* not owned */
+	struct output_envelope env;
+	bool envelope;
 	struct ifcache_ent ifcache[IFCACHE_SLOTS];
 };
 
@@ -87,7 +95,7 @@ struct output *output__new(const struct output_opts *opts)
 	struct output *o;
 	int fd, err;
 
-	if (!opts || !opts->path || !opts->path[0]) {
+	if (!opts || ((!opts->path || !opts->path[0]) && !opts->pub)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -95,6 +103,9 @@ struct output *output__new(const struct output_opts *opts)
 	if (!o)
 		return NULL;
 	o->stats = opts->stats ? opts->stats : &o->own_stats;
+	o->pub = opts->pub;
+	o->envelope = opts->envelope || opts->pub;
+	output_envelope_init(&o->env);
 	o->eve.cid_seed = opts->cid_seed;
 	o->eve.ifname = output_ifname;
 	o->eve.ifname_arg = o;
@@ -105,6 +116,8 @@ struct output *output__new(const struct output_opts *opts)
 		o->eve.host = o->host;
 	}
 
+	if (!opts->path || !opts->path[0])
+		return o;
 	if (!strcmp(opts->path, "-")) {
 		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
 		if (fd < 0) {
@@ -131,10 +144,6 @@ struct output *output__new(const struct output_opts *opts)
 		errno = ENOMEM;
 		goto fail;
 	}
-	o->line_cap = LINE_BUF_INIT;
-	o->line = malloc(o->line_cap);
-	if (!o->line)
-		goto fail;
 	return o;
 
 fail:
@@ -144,55 +153,53 @@ fail:
 	return NULL;
 }
 
-/* Serialise @j into o->line followed by '\n'. Return: line length, or 0 (ENOMEM). */
-static size_t output_dump_line(struct output *o, const json_t *j)
+/* Print @j as one line to the file. Return: 0 or -errno (counted). */
+static int output_write_line(struct output *o, const json_t *j)
 {
-	size_t n = json_dumpb(j, o->line, o->line_cap - 1, EVE_DUMP_FLAGS);
+	size_t n = output_eve_dump(j, &o->line, &o->line_cap);
+	int err;
 
-	if (n && n > o->line_cap - 1) {
-		/* json_dumpb() told the size it needs: grow once and dump again */
-		size_t cap = o->line_cap;
-		char *nl;
-
-		while (cap < n + 1)
-			cap *= 2;
-		nl = realloc(o->line, cap);
-		if (!nl)
-			return 0;
-		o->line = nl;
-		o->line_cap = cap;
-		n = json_dumpb(j, o->line, o->line_cap - 1, EVE_DUMP_FLAGS);
-	}
-	if (!n || n > o->line_cap - 1)
-		return 0;
-	o->line[n++] = '\n';
-	return n;
-}
-
-int output__write(struct output *o, const struct weir_event *ev)
-{
-	json_t *j;
-	size_t n;
-
-	j = output_eve_json(ev, &o->eve);
-	if (!j) {
-		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
-		return errno == EINVAL ? -EINVAL : -ENOMEM;
-	}
-	n = output_dump_line(o, j);
-	json_decref(j);
 	if (!n) {
 		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
 		return -ENOMEM;
 	}
 	errno = 0;
 	if (fwrite_unlocked(o->line, 1, n, o->fp) != n) {
-		int err = errno ? -errno : -EIO;
-
+		err = errno ? -errno : -EIO;
 		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
 		clearerr(o->fp);
 		return err;
 	}
+	return 0;
+}
+
+int output__write(struct output *o, const struct weir_event *ev)
+{
+	json_t *j;
+	int err = 0;
+
+	j = output_eve_json(ev, &o->eve);
+	if (!j) {
+		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
+		return errno == EINVAL ? -EINVAL : -ENOMEM;
+	}
+	if (o->envelope && output_envelope_stamp(&o->env, j)) {
+		json_decref(j);
+		STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
+		return -ENOMEM;
+	}
+	if (o->fp)
+		err = output_write_line(o, j);
+	/* The publisher counts its own failures (output.publish.*). */
+	if (o->pub) {
+		int perr = output_pub_send_json(o->pub, j, o->stats);
+
+		if (!o->fp)
+			err = perr;
+	}
+	json_decref(j);
+	if (err)
+		return err;
 	switch (ev->type) {
 	case EVENT_ALERT:
 		STAT_INC(o->stats, OUTPUT_EVENTS_ALERT);
@@ -211,7 +218,7 @@ int output__flush(struct output *o)
 {
 	int err;
 
-	if (!fflush(o->fp))
+	if (!o->fp || !fflush(o->fp))
 		return 0;
 	err = errno ? -errno : -EIO;
 	STAT_INC(o->stats, OUTPUT_WRITE_ERRORS);
@@ -222,6 +229,11 @@ int output__flush(struct output *o)
 struct weir_stats *output_stats(struct output *o)
 {
 	return o->stats;
+}
+
+const char *output_sensor_id(const struct output *o)
+{
+	return o->env.sensor_id;
 }
 
 void output__free(struct output *o)
