@@ -11,7 +11,7 @@ PKGS=(
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 	libhyperscan-dev libpcre2-dev
 	libnanomsg-dev libmsgpack-dev
-	libpcap-dev libjansson-dev libyaml-dev libssl-dev
+	libpcap-dev libjansson-dev libyaml-dev libssl-dev libcap-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libmnl-dev
 	libcmocka-dev
 	python3 python3-scapy python3-msgpack python3-jsonschema

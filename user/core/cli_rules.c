@@ -133,6 +133,7 @@ int cli_rules_load(struct cli_rules *r, struct detect_engine **out)
 	struct detect_load_report rep = { 0 };
 	struct detect_opts o;
 
+	/* detect_engine__new() reports what it loaded (pr_info) and every error. */
 	*out = NULL;
 	if (r->no_detect)
 		return 0;
@@ -143,7 +144,5 @@ int cli_rules_load(struct cli_rules *r, struct detect_engine **out)
 		pr_err("rules: %s\n", errno == EINVAL ? "no usable rule loaded" : strerror(errno));
 		return -EINVAL;
 	}
-	pr_info("rules: %u loaded, %u skipped from %u files, compiled in %.1f ms\n", rep.loaded,
-		rep.skipped, rep.files, rep.compile_ms);
 	return 0;
 }

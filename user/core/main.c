@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"Usage: weir COMMAND [OPTION...]\n"
 		"East-west intrusion detection for Kubernetes nodes.\n\n"
 		"Commands:\n"
+		"  run [OPTION...]              the live sensor: eBPF on pod veths and overlays\n"
 		"  replay [OPTION...] PCAP...   run captures through the pipeline, write EVE JSON\n"
 		"  rules check PATH...          load and compile rules, report file:line errors\n"
 		"  version                      print the version\n\n"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 	argv[1] = name;
 	if (!strcmp(argv[1] + 5, "replay"))
 		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1] + 5, "run"))
+		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1] + 5, "rules")) {
 		if (argc >= 3 && !strcmp(argv[2], "check")) {
 			snprintf(name, sizeof(name), "weir rules check");

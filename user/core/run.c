@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * run.c - `weir run`: the live sensor.
+ *
+ * The control thread (this one) loads the BPF programs with one ring shard
+ * per worker, attaches them to every interface whose name matches the globs
+ * (and to new ones as netlink reports them), starts the pipeline with each
+ * worker draining its own shard, then waits for signals: SIGHUP reloads the
+ * rules (a failed reload keeps the running ones), SIGINT/SIGTERM detach
+ * everything, flush events and exit 0.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/log.h"
+#include "core/pipeline.h"
+#include "detect/detect.h"
+#include "output/output.h"
+#include "source/source_bpf.h"
+#include "source/source_iface.h"
+#include "weir/limits.h"
+
+struct run_args {
+	uint32_t workers;
+	const char *eve;
+	const char *host;
+	char **pod_globs, **overlay_globs, **uplink_globs;
+	size_t n_pod, n_overlay, n_uplink;
+	enum source_bpf_mode veth_mode;
+	bool xdp_generic;
+	uint32_t ring_bytes;
+	uint32_t stats_interval;
+	struct weir_kcfg kcfg;
+	struct cli_rules rules;
+	struct pipeline_opts po;
+};
+
+enum {
+	OPT_EVE = 0x100,
+	OPT_HOST,
+	OPT_IFACE,
+	OPT_OVERLAY,
+	OPT_UPLINK,
+	OPT_MODE,
+	OPT_XDP_NATIVE,
+	OPT_RING_BYTES,
+	OPT_HEAD_BYTES,
+	OPT_SAMPLE_RATE,
+	OPT_SNAPLEN,
+	OPT_WAKEUP_BYTES,
+	OPT_STATS_INTERVAL,
+};
+
+static const struct argp_option run_options[] = {
+	{ "workers", 'w', "N", 0, "Worker threads = ring shards (default: number of CPUs, max 64)", 0 },
+	{ "eve", OPT_EVE, "FILE|-", 0, "Write EVE JSON to FILE (appended) or - for stdout (default -)", 0 },
+	{ "host", OPT_HOST, "NAME", 0, "Node name in the EVE \"host\" field (default: the host name)", 0 },
+	{ "stats-interval", OPT_STATS_INTERVAL, "SECONDS", 0, "Write a stats event this often (default 30; 0 = only at exit)", 0 },
+	{ "iface", OPT_IFACE, "GLOBS", 0, "Pod veth name globs, comma-separated (default veth*,cali*,lxc*)", 2 },
+	{ "overlay", OPT_OVERLAY, "GLOBS", 0, "Overlay device globs (default flannel.1,cilium_vxlan,vxlan.calico)", 2 },
+	{ "uplink", OPT_UPLINK, "GLOBS", 0, "Uplink NIC globs for XDP with VXLAN/Geneve decapsulation (default none)", 2 },
+	{ "mode", OPT_MODE, "tc|xdp", 0, "Hook on pod veths: tc (ingress+egress, default: keeps TSO) or xdp (XDP ingress + TC egress)", 2 },
+	{ "xdp-native", OPT_XDP_NATIVE, NULL, 0, "Attach XDP in native mode (default generic on veths: native turns TSO off)", 2 },
+	{ "ring-bytes", OPT_RING_BYTES, "BYTES", 0, "Ring buffer per shard, power of 2 (default 4M)", 3 },
+	{ "head-bytes", OPT_HEAD_BYTES, "BYTES", 0, "Payload per flow direction recorded in full (default 4096)", 3 },
+	{ "sample-rate", OPT_SAMPLE_RATE, "N", 0, "Record 1 in N packets past the head (default 32; 0 = none)", 3 },
+	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each frame recorded (default 1536, the maximum)", 3 },
+	{ "wakeup-bytes", OPT_WAKEUP_BYTES, "BYTES", 0, "Wake a worker when its ring holds this much (default 65536)", 3 },
+	{ "verbose", 'v', NULL, 0, "More diagnostics (repeat for debug, incl. libbpf)", 5 },
+	{ 0 },
+};
+
+static void globs_arg(struct argp_state *state, const char *opt, const char *arg, char ***globs,
+		      size_t *n)
+{
+	source_iface_globs_free(*globs);
+	*globs = source_iface_globs_parse(arg, n);
+	if (!*globs)
+		argp_error(state, "%s: bad glob list '%s'", opt, arg);
+}
+
+static error_t run_parse(int key, char *arg, struct argp_state *state)
+{
+	struct run_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case 'w':
+		if (cli_parse_u64(arg, 1, WEIR_WORKERS_MAX, &v))
+			argp_error(state, "--workers: '%s' is not a number from 1 to %d", arg, WEIR_WORKERS_MAX);
+		a->workers = (uint32_t)v;
+		break;
+	case OPT_EVE:
+		a->eve = arg;
+		break;
+	case OPT_HOST:
+		a->host = arg;
+		break;
+	case OPT_STATS_INTERVAL:
+		if (cli_parse_u64(arg, 0, 86400, &v))
+			argp_error(state, "--stats-interval: '%s' is not a number of seconds (0-86400)", arg);
+		a->stats_interval = (uint32_t)v;
+		break;
+	case OPT_IFACE:
+		globs_arg(state, "--iface", arg, &a->pod_globs, &a->n_pod);
+		break;
+	case OPT_OVERLAY:
+		globs_arg(state, "--overlay", arg, &a->overlay_globs, &a->n_overlay);
+		break;
+	case OPT_UPLINK:
+		globs_arg(state, "--uplink", arg, &a->uplink_globs, &a->n_uplink);
+		break;
+	case OPT_MODE:
+		if (!strcmp(arg, "tc"))
+			a->veth_mode = SOURCE_BPF_MODE_TC;
+		else if (!strcmp(arg, "xdp"))
+			a->veth_mode = SOURCE_BPF_MODE_XDP;
+		else
+			argp_error(state, "--mode: expected tc or xdp, got '%s'", arg);
+		break;
+	case OPT_XDP_NATIVE:
+		a->xdp_generic = false;
+		break;
+	case OPT_RING_BYTES:
+		if (cli_parse_size(arg, 4096, 1u << 30, &v) || (v & (v - 1)))
+			argp_error(state, "--ring-bytes: '%s' is not a power of 2 from 4K to 1G", arg);
+		a->ring_bytes = (uint32_t)v;
+		break;
+	case OPT_HEAD_BYTES:
+		if (cli_parse_size(arg, 0, UINT32_MAX, &v))
+			argp_error(state, "--head-bytes: bad size '%s'", arg);
+		a->kcfg.head_bytes = (uint32_t)v;
+		break;
+	case OPT_SAMPLE_RATE:
+		if (cli_parse_u64(arg, 0, UINT32_MAX, &v))
+			argp_error(state, "--sample-rate: bad number '%s'", arg);
+		a->kcfg.sample_rate = (uint32_t)v;
+		break;
+	case OPT_SNAPLEN:
+		if (cli_parse_u64(arg, 64, WEIR_SNAPLEN_MAX, &v))
+			argp_error(state, "--snaplen: '%s' is not from 64 to %d", arg, WEIR_SNAPLEN_MAX);
+		a->kcfg.snaplen = (uint32_t)v;
+		break;
+	case OPT_WAKEUP_BYTES:
+		if (cli_parse_size(arg, 0, 1u << 30, &v))
+			argp_error(state, "--wakeup-bytes: bad size '%s'", arg);
+		a->kcfg.wakeup_bytes = (uint32_t)v;
+		break;
+	case 'v':
+		log_set_level(log_get_level() == LOG_LEVEL_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG);
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->rules;
+		state->child_inputs[1] = &a->po;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child run_children[] = {
+	{ &cli_rules_argp, 0, "Rules:", 1 },
+	{ &cli_tuning_argp, 0, "Limits:", 4 },
+	{ 0 },
+};
+
+static const struct argp run_argp = {
+	.children = run_children,
+	.options = run_options,
+	.parser = run_parse,
+	.doc = "Run the live sensor: sample pod traffic with eBPF on this node's pod veths and "
+	       "overlay devices, inspect it, and write EVE JSON."
+	       "\vNeeds root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON. New matching interfaces "
+	       "are attached as they appear. Signals: SIGHUP reloads the rules, SIGINT/SIGTERM "
+	       "detach everything, flush and exit 0. Traffic is never dropped or changed.",
+};
+
+static volatile sig_atomic_t sig_stop, sig_reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_reload = 1;
+	else
+		sig_stop = 1;
+}
+
+/* --- ring records -> pipeline -------------------------------------------- */
+
+struct run_ctx {
+	struct source_bpf *sb;
+	struct pipeline *pl;
+	int64_t mono_to_unix;
+	enum source_bpf_mode veth_mode;
+	struct detect_engine *de;
+	struct cli_rules *rules;
+};
+
+static struct run_ctx run;
+
+static int run_record(void *ctx, const struct weir_rec *rec, const uint8_t *frame)
+{
+	struct pipeline_worker *w = ctx;
+	int k = rec->flags & WEIR_REC_F_DIR_BA ? 1 : 0;
+	struct pipeline_kflow kf = {
+		.pkts = { rec->pkts[k], rec->pkts[k ^ 1] },
+		.bytes = { rec->bytes[k], rec->bytes[k ^ 1] },
+		.tcp_flags = { rec->tcp_flags[k], rec->tcp_flags[k ^ 1] },
+	};
+	struct pipeline_frame fr = {
+		.data = frame,
+		.caplen = rec->cap_len,
+		.wirelen = rec->wire_len,
+		.ts_ns = (uint64_t)((int64_t)rec->ts_ns + run.mono_to_unix),
+		.linktype = DECODE_LINK_ETHERNET,
+		.ifindex = rec->ifindex,
+		.kflow = rec->flags & (WEIR_REC_F_NOFLOW | WEIR_REC_F_FRAG) ? NULL : &kf,
+	};
+
+	pipeline_worker_frame(w, &fr);
+	return 0;
+}
+
+static int run_poll(void *arg, uint32_t worker, int timeout_ms)
+{
+	return source_bpf__shard_poll(arg, worker, timeout_ms);
+}
+
+/* Kernel counters join every stats event. */
+static void run_kstats(void *arg, struct weir_stats *sum)
+{
+	uint64_t k[WEIR_KSTAT__MAX];
+
+	if (source_bpf__read_kstats(arg, k))
+		return;
+	for (int i = 0; i < WEIR_KSTAT__MAX; i++)
+		sum->v[WS__USER_MAX + i] += k[i];
+}
+
+/* --- interfaces ----------------------------------------------------------- */
+
+static void on_iface(void *ctx, const struct source_iface_event *ev)
+{
+	struct run_ctx *r = ctx;
+	enum source_bpf_mode mode;
+	int err;
+
+	if (ev->gone) {
+		/* Its programs went with it: just forget it. */
+		if (source_bpf__detach(r->sb, ev->ifindex) == 0)
+			pr_info("%s: gone, detached\n", ev->name);
+		return;
+	}
+	switch (ev->kind) {
+	case SOURCE_IFACE_POD:
+		mode = r->veth_mode;
+		break;
+	case SOURCE_IFACE_OVERLAY:
+		mode = SOURCE_BPF_MODE_OVERLAY;
+		break;
+	case SOURCE_IFACE_UPLINK:
+		mode = SOURCE_BPF_MODE_UPLINK;
+		break;
+	default:
+		return;
+	}
+	err = source_bpf__attach(r->sb, ev->ifindex, mode);
+	if (err == -ENODEV)
+		return; /* vanished between the event and now */
+	if (err)
+		pr_warn("attach %s (%s): %s\n", ev->name, source_bpf_mode_name(mode), strerror(-err));
+	else
+		pr_info("attached %s (%s)\n", ev->name, source_bpf_mode_name(mode));
+}
+
+static void run_reload(struct run_ctx *r)
+{
+	struct detect_load_report rep = { 0 };
+	struct detect_opts o;
+	int err;
+
+	if (!r->de) {
+		pr_warn("SIGHUP: rules are off (--no-detect), nothing to reload\n");
+		return;
+	}
+	if (cli_rules_opts(r->rules, &o))
+		return;
+	err = detect_engine__reload(r->de, &o, &rep);
+	if (err)
+		pr_warn("SIGHUP: reload failed (%s): the running rules stay in place\n", strerror(-err));
+	else
+		pr_warn("SIGHUP: rules reloaded: %u loaded, %u skipped, compiled in %.1f ms\n",
+			rep.loaded, rep.skipped, rep.compile_ms);
+}
+
+/* Can this process load BPF and attach to interfaces? */
+static bool have_caps(void)
+{
+	cap_value_t need[] = { CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON };
+	cap_t caps;
+	bool ok = true;
+
+	if (geteuid() == 0)
+		return true;
+	caps = cap_get_proc();
+	if (!caps)
+		return false;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+
+		if (cap_get_flag(caps, need[i], CAP_EFFECTIVE, &v) || v != CAP_SET)
+			ok = false;
+	}
+	cap_free(caps);
+	return ok;
+}
+
+int run_main(int argc, char **argv)
+{
+	struct run_args a = {
+		.eve = "-",
+		.veth_mode = SOURCE_BPF_MODE_TC,
+		.xdp_generic = true,
+		.stats_interval = 30,
+		.kcfg = {
+			.enabled = 1,
+			.head_bytes = 4096,
+			.sample_rate = 32,
+			.snaplen = WEIR_SNAPLEN_MAX,
+			.wakeup_bytes = 65536,
+		},
+	};
+	struct source_iface_opts io = { 0 };
+	struct source_iface *si = NULL;
+	struct output *out = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char hostname[256] = "";
+	int ret = 1, err, n;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	a.workers = ncpu > 0 ? (uint32_t)(ncpu < WEIR_WORKERS_MAX ? ncpu : WEIR_WORKERS_MAX) : 1;
+	decode_opts_default(&a.po.decode);
+	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a))
+		return 1;
+	if (!have_caps()) {
+		pr_err("run: needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
+		return 1;
+	}
+	if (!a.host && gethostname(hostname, sizeof(hostname)) == 0)
+		a.host = hostname;
+
+	run.rules = &a.rules;
+	run.veth_mode = a.veth_mode;
+	if (cli_rules_load(&a.rules, &run.de))
+		return 1;
+
+	{
+		struct output_opts oo = { .path = a.eve, .host = a.host };
+
+		out = output__new(&oo);
+		if (!out) {
+			pr_err("--eve %s: %s\n", a.eve, strerror(errno));
+			goto out;
+		}
+	}
+
+	source_bpf_log_libbpf();
+	{
+		struct source_bpf_opts so = {
+			.n_shards = a.workers,
+			.ring_bytes = a.ring_bytes,
+			.xdp_generic = a.xdp_generic,
+			.cfg = a.kcfg,
+		};
+
+		run.sb = source_bpf__new(&so);
+		if (!run.sb) {
+			pr_err("load BPF programs: %s%s\n", strerror(errno),
+			       errno == EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : "");
+			goto out;
+		}
+	}
+	run.mono_to_unix = source_bpf_mono_to_unix_ns();
+
+	a.po.workers = a.workers;
+	a.po.lossless = false;
+	a.po.detect = run.de;
+	a.po.out = out;
+	a.po.poll = run_poll;
+	a.po.poll_arg = run.sb;
+	a.po.stats_interval_s = a.stats_interval;
+	a.po.extra_stats = run_kstats;
+	a.po.extra_stats_arg = run.sb;
+	run.pl = pipeline__new(&a.po);
+	if (!run.pl) {
+		pr_err("pipeline: %s\n", strerror(errno));
+		goto out;
+	}
+	for (uint32_t i = 0; i < a.workers; i++) {
+		err = source_bpf__shard_start(run.sb, i, run_record, pipeline_worker(run.pl, i));
+		if (err) {
+			pr_err("ring shard %u: %s\n", i, strerror(-err));
+			goto out;
+		}
+	}
+
+	io.pod = a.pod_globs ? (const char *const *)a.pod_globs : NULL;
+	io.n_pod = a.n_pod;
+	io.overlay = a.overlay_globs ? (const char *const *)a.overlay_globs : NULL;
+	io.n_overlay = a.n_overlay;
+	io.uplink = a.uplink_globs ? (const char *const *)a.uplink_globs : NULL;
+	io.n_uplink = a.n_uplink;
+	si = source_iface__new(&io, on_iface, &run);
+	if (!si) {
+		pr_err("netlink: %s\n", strerror(errno));
+		goto out;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = pipeline__start(run.pl);
+	if (err) {
+		pr_err("start workers: %s\n", strerror(-err));
+		goto out;
+	}
+	n = source_iface__dump(si);
+	if (n < 0) {
+		pr_err("list interfaces: %s\n", strerror(-n));
+		goto out;
+	}
+	if (!source_bpf__n_attached(run.sb))
+		pr_warn("no matching interface yet: watching for new ones\n");
+	pr_info("running: %u workers, %u interfaces\n", a.workers, source_bpf__n_attached(run.sb));
+
+	while (!sig_stop) {
+		struct pollfd pfd = { .fd = source_iface__fd(si), .events = POLLIN };
+
+		if (poll(&pfd, 1, 250) > 0)
+			source_iface__process(si);
+		if (sig_reload) {
+			sig_reload = 0;
+			run_reload(&run);
+		}
+	}
+	pr_info("stopping: detaching and flushing\n");
+	ret = 0;
+out:
+	source_iface__free(si);
+	if (run.pl) {
+		/* Workers poll the rings: stop them before the rings go away. */
+		if (pipeline__finish(run.pl))
+			ret = 1;
+		pipeline__free(run.pl);
+	}
+	source_bpf__free(run.sb);
+	output__free(out);
+	detect_engine__free(run.de);
+	source_iface_globs_free(a.pod_globs);
+	source_iface_globs_free(a.overlay_globs);
+	source_iface_globs_free(a.uplink_globs);
+	return ret;
+}
