@@ -220,7 +220,7 @@ int source_bpf__set_config(struct source_bpf *sb, const struct weir_kcfg *cfg)
 	uint32_t zero = 0;
 
 	c.n_shards = sb->n_shards;
-	if (c.snaplen > WEIR_SNAPLEN_MAX)
+	if (!c.snaplen || c.snaplen > WEIR_SNAPLEN_MAX)
 		c.snaplen = WEIR_SNAPLEN_MAX;
 	if (bpf_map_update_elem(bpf_map__fd(sb->skel->maps.cfg_map), &zero, &c, BPF_ANY))
 		return -errno;

@@ -125,8 +125,8 @@ int source_bpf_tc_remove_stale(int ifindex);
 
 /*
  * source_bpf__set_config() - replace the run-time config (the governor's
- * lever). n_shards is forced to the loader's shard count; snaplen is capped
- * at WEIR_SNAPLEN_MAX. Return: 0 or -errno.
+ * lever). n_shards is forced to the loader's shard count; snaplen 0 or
+ * above WEIR_SNAPLEN_MAX becomes WEIR_SNAPLEN_MAX. Return: 0 or -errno.
  */
 int source_bpf__set_config(struct source_bpf *sb, const struct weir_kcfg *cfg);
 
