@@ -6,8 +6,8 @@ For each capture: count the flows with scapy (same key, client and timeout rules
 as Weir's flow stage, written down in flows_of() below), run
 `weir replay --quiet --eve - --workers N` for N = 1, 2, 4 and check
   count    - the number of flow events equals the independent count;
-  counters - each flow's packets and bytes per direction agree (flows are
-             paired by oriented tuple, VLANs and start order);
+  counters - each flow's packets and bytes per direction, start and end time
+             and end reason (timeout or shutdown) agree (flows are paired by oriented tuple, VLANs and start order);
   workers  - the events (stats event and line order aside) are identical for
              N = 1, 2, 4.
 Prints "PASS <capture>:<check>" / "FAIL <capture>:<check>: why" /
@@ -59,7 +59,7 @@ def proto_name(p):
 
 class Flow:
     __slots__ = ("key", "cli", "srv", "proto", "ip_ver", "vlan", "start", "last",
-                 "pkts", "bytes", "syn", "synack", "fin", "rst", "est", "seen")
+                 "pkts", "bytes", "syn", "synack", "fin", "rst", "est", "seen", "reason")
 
     def __init__(self, key, cli, srv, proto, ip_ver, vlan, ts):
         self.key = key
@@ -277,6 +277,13 @@ def flows_of(path, notes):
             elif flags & 0x10 and d == 0 and f.synack:
                 f.est = True
     done.extend(table.values())
+    # Why each flow ended: a flow whose timeout passed before the last packet of
+    # the capture times out (packet-time ticks); the others end at shutdown.
+    # Within 2 s of the boundary either is right (ticks are once a second).
+    last_ts = max((f.last for f in done), default=0)
+    for f in done:
+        left = f.last + f.timeout() * 1000000 - last_ts
+        f.reason = "shutdown" if left > 0 else "timeout" if left < -2000000 else None
     if defrag.held:
         notes.append("%d incomplete fragmented datagrams (no flow)" % len(defrag.held))
     for proto, n in sorted(other.items()):
@@ -345,6 +352,8 @@ def event_view(e):
     return {"key": tuple_key(proto, src, dst, e.get("vlan", [])),
             "rkey": tuple_key(proto, dst, src, e.get("vlan", [])),
             "start": parse_time_us(fl.get("start")),
+            "end": parse_time_us(fl.get("end")),
+            "reason": fl.get("reason"),
             "pkts": [fl.get("pkts_toserver"), fl.get("pkts_toclient")],
             "bytes": [fl.get("bytes_toserver"), fl.get("bytes_toclient")],
             "desc": "%s %s:%s -> %s:%s" % (proto, src[0], src[1], dst[0], dst[1])}
@@ -353,7 +362,8 @@ def event_view(e):
 def flow_view(f):
     proto = proto_name(f.proto)
     cli, srv = (norm_ip(f.cli[0]), f.cli[1]), (norm_ip(f.srv[0]), f.srv[1])
-    return {"key": tuple_key(proto, cli, srv, f.vlan), "start": f.start,
+    return {"key": tuple_key(proto, cli, srv, f.vlan), "start": f.start, "end": f.last,
+            "reason": f.reason,
             "pkts": f.pkts, "bytes": f.bytes,
             "desc": "%s %s:%s -> %s:%s" % (proto, cli[0], cli[1], srv[0], srv[1])}
 
@@ -376,8 +386,11 @@ def compare_counters(flows, events):
             if x["pkts"] != y["pkts"] or x["bytes"] != y["bytes"]:
                 probs.append("%s: pkts %s bytes %s, weir pkts %s bytes %s" % (
                     x["desc"], x["pkts"], x["bytes"], y["pkts"], y["bytes"]))
-            elif y["start"] is not None and y["start"] != x["start"]:
-                probs.append("%s: start %d us, weir %d us" % (x["desc"], x["start"], y["start"]))
+            elif y["start"] != x["start"] or y["end"] != x["end"]:
+                probs.append("%s: start/end %s/%s us, weir %s/%s us" % (
+                    x["desc"], x["start"], x["end"], y["start"], y["end"]))
+            elif x["reason"] is not None and x["reason"] != y["reason"]:
+                probs.append("%s: reason %s, weir %s" % (x["desc"], x["reason"], y["reason"]))
         for x in a[len(b):]:
             rev = theirs.get((k[0], k[2], k[1], k[3]))
             why = " (weir has it the other way round: client/server swapped)" if rev else ""
