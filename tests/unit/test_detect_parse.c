@@ -407,6 +407,7 @@ static void test_detect_parse_errors_header(void **state)
 		     "address group '[1.1.1.1,!1.1.1.1]' is empty");
 	assert_error("alert tcp any any -> any any sid:1;", "no option list '( ... )'");
 	assert_error("alert tcp any any -> any any (sid:1)", "option list not terminated by ';'");
+	assert_error("alert tcp any any -> any any (sid:1;):", "text after the option list: ':'");
 }
 
 static void test_detect_parse_errors_keywords(void **state)

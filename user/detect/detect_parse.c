@@ -1751,8 +1751,12 @@ struct det_rule *det_rule_parse(const struct det_parse_ctx *c, const char *text,
 	r->fp = -1;
 	open = strchr(copy, '(');
 	close = strrchr(copy, ')');
-	if (!open || !close || close < open || *trim(close + 1)) {
+	if (!open || !close || close < open) {
 		seterr(err, errlen, "no option list '( ... )'");
+		goto fail;
+	}
+	if (*trim(close + 1)) {
+		seterr(err, errlen, "text after the option list: '%.20s'", trim(close + 1));
 		goto fail;
 	}
 	*open = 0;
