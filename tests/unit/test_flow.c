@@ -508,6 +508,47 @@ static void test_flow_timeout_opts(void **state)
 	fx_free(fx);
 }
 
+/*
+ * Capture time steps back (flow b at 5 s after flow a at 10 s): expiry runs on
+ * the table's clock, so both lists stay ordered and one tick ends both.
+ */
+static void test_flow_timeout_time_steps_back(void **state)
+{
+	struct fixture *fx = fx_new(NULL);
+	struct weir_pkt a = pkt4("10.0.0.1", 1000, "10.0.0.2", 53, IPPROTO_UDP, T0 + 10 * SEC);
+	struct weir_pkt b = pkt4("10.0.0.3", 1000, "10.0.0.4", 53, IPPROTO_UDP, T0 + 5 * SEC);
+	struct flow_pkt_info fi;
+
+	(void)state;
+	process(fx, &a, &fi);
+	process(fx, &b, &fi);
+	assert_int_equal(fi.flow->last_ns, T0 + 5 * SEC);   /* events keep packet time */
+	flow_table__tick(fx->ft, T0 + 39 * SEC);
+	assert_int_equal(fx->e.n, 0);
+	flow_table__tick(fx->ft, T0 + 41 * SEC);
+	assert_int_equal(fx->e.n, 2);
+	fx_free(fx);
+}
+
+/* Eviction takes the least recently seen flow across all timeout lists. */
+static void test_flow_memcap_evicts_across_states(void **state)
+{
+	struct flow_table_opts o = { .memcap = 2 * sizeof(struct flow) };
+	struct fixture *fx = fx_new(&o);
+	struct weir_pkt u = pkt4("10.0.0.7", 1, "10.0.1.1", 53, IPPROTO_UDP, T0 + 10);
+	struct weir_pkt n = pkt4("10.0.0.8", 1, "10.0.1.1", 53, IPPROTO_UDP, T0 + 11);
+	struct flow_pkt_info fi;
+	uint64_t tcp_id = handshake(fx, T0, &fi)->flow_id;
+
+	(void)state;
+	process(fx, &u, &fi);     /* UDP list: u; TCP established list: the handshake */
+	process(fx, &n, &fi);     /* evicts the TCP flow, seen first */
+	assert_int_equal(fx->e.n, 1);
+	assert_int_equal(fx->e.id[0], tcp_id);
+	assert_string_equal(fx->e.state[0], "established");
+	fx_free(fx);
+}
+
 /* Memcap for 3 flows: a 4th evicts the least recently seen (forced). */
 static void test_flow_memcap_evicts_lru(void **state)
 {
@@ -661,7 +702,9 @@ int main(void)
 		cmocka_unit_test(test_flow_timeout_refresh),
 		cmocka_unit_test(test_flow_timeout_on_lookup),
 		cmocka_unit_test(test_flow_timeout_opts),
+		cmocka_unit_test(test_flow_timeout_time_steps_back),
 		cmocka_unit_test(test_flow_memcap_evicts_lru),
+		cmocka_unit_test(test_flow_memcap_evicts_across_states),
 		cmocka_unit_test(test_flow_memcap_drop),
 		cmocka_unit_test(test_flow_id_stable),
 		cmocka_unit_test(test_flow_flush_order),
