@@ -8,6 +8,7 @@ as Weir's flow stage, written down in flows_of() below), run
   count    - the number of flow events equals the independent count;
   counters - each flow's packets and bytes per direction, start and end time
              and end reason (timeout or shutdown) agree (flows are paired by oriented tuple, VLANs and start order);
+  stats    - one stats event, on the last line, with capture.packets = records;
   workers  - the events (stats event and line order aside) are identical for
              N = 1, 2, 4.
 Prints "PASS <capture>:<check>" / "FAIL <capture>:<check>: why" /
@@ -198,14 +199,16 @@ def read_packets(path):
 
 
 def flows_of(path, notes):
-    """Flows of a capture under Weir's flow rules; @notes gets ambiguities worth knowing."""
+    """(flows, records) of a capture under Weir's flow rules; @notes gets ambiguities."""
     table = {}
     done = []
+    nrec = 0
     defrag = Defrag()
     nonip = 0
     other = Counter()
     invalid = 0
     for ts, pkt, wirelen in read_packets(path):
+        nrec += 1
         ip, vlan, tunnel = innermost_ip(pkt)
         if ip is None:
             nonip += 1
@@ -292,7 +295,7 @@ def flows_of(path, notes):
         notes.append("%d packets with an invalid TCP/UDP header (no flow)" % invalid)
     if nonip:
         notes.append("%d non-IP frames (no flow)" % nonip)
-    return done
+    return done, nrec
 
 
 # ---- weir's side ------------------------------------------------------------
@@ -421,7 +424,7 @@ def check_capture(rep, weir, path, workers):
     name = os.path.basename(path)
     notes = []
     try:
-        flows = flows_of(path, notes)
+        flows, nrec = flows_of(path, notes)
     except Exception as ex:  # scapy could not read it: that is the test's fault
         rep.result(False, name + ":count", "scapy cannot read the capture: %s" % ex)
         return
@@ -441,6 +444,14 @@ def check_capture(rep, weir, path, workers):
     probs = compare_counters(flows, fev)
     rep.result(not probs, name + ":counters",
                "%d flows differ, e.g. %s" % (len(probs), "; ".join(probs[:3])))
+    # One stats event, the last line, counting every record of the capture.
+    st = [i for i, e in enumerate(first) if e.get("event_type") == "stats"]
+    cap = first[st[-1]].get("stats", {}).get("capture", {}) if st else {}
+    why = ("%d stats events, expected 1" % len(st) if len(st) != 1 else
+           "the stats event is not the last line" if st[0] != len(first) - 1 else
+           "stats.capture.packets %s, the capture has %d records" % (cap.get("packets"), nrec)
+           if cap.get("packets") != nrec else "")
+    rep.result(not why, name + ":stats", why)
     base = canon(first)
     diffs = []
     for w in workers[1:]:
@@ -480,7 +491,7 @@ def main():
     if a.dump:
         for c in caps:
             notes = []
-            for f in sorted(flows_of(c, notes), key=lambda f: f.start):
+            for f in sorted(flows_of(c, notes)[0], key=lambda f: f.start):
                 print(json.dumps(dict(f.as_dict(), capture=os.path.basename(c))))
             for n in dict.fromkeys(notes):
                 print("NOTE %s: %s" % (os.path.basename(c), n), file=sys.stderr)
