@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -652,6 +654,7 @@ static void test_sensor_attach_tc_and_stale_removal(void **state)
 	assert_int_equal(source_bpf_tc_remove_stale(ifindex), 2);
 	assert_int_equal(source_bpf_tc_remove_stale(ifindex), 0);
 	assert_int_equal(source_bpf__detach(S.sb, ifindex), 0);
+
 	assert_int_equal(source_bpf__detach(S.sb, ifindex), -ENOENT);
 
 	/* overlay mode, then the device vanishes: detach is still clean */
@@ -660,6 +663,45 @@ static void test_sensor_attach_tc_and_stale_removal(void **state)
 	assert_int_equal(source_bpf__detach(S.sb, ifindex), 0);
 	assert_int_equal(source_bpf__n_attached(S.sb), 0);
 	assert_int_equal(source_bpf__attach_name(S.sb, "weirtest0", SOURCE_BPF_MODE_TC), -ENODEV);
+}
+
+/*
+ * Child of test_sensor_remove_stale_all_sweeps_namespace, in its own network
+ * namespace so the sweep cannot touch filters of a sensor running on the
+ * host. Exit status: the number of stale filters the sweep removed.
+ */
+static int sweep_child(void)
+{
+	int ifindex, n;
+
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link add weirns0 type veth peer name weirns1 && ip link set weirns0 up"))
+		return 100;
+	ifindex = (int)if_nametoindex("weirns0");
+	/* XDP mode: one TC filter (egress), left behind as by a killed sensor */
+	if (source_bpf__attach(S.sb, ifindex, SOURCE_BPF_MODE_XDP))
+		return 101;
+	n = source_bpf_tc_remove_stale_all();
+	source_bpf__detach(S.sb, ifindex);
+	return n;
+}
+
+/* The start-up sweep finds Weir filters on every interface of the namespace. */
+static void test_sensor_remove_stale_all_sweeps_namespace(void **state)
+{
+	int status = -1;
+	pid_t pid;
+
+	(void)state;
+	if (!S.sb)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(sweep_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
 }
 
 /* Records in S.recs holding exactly @pkt, taken at @hook. */
@@ -793,6 +835,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_local_source_recorded_once),
 		cmocka_unit_test(test_sensor_kstat_names),
 		cmocka_unit_test(test_sensor_attach_tc_and_stale_removal),
+		cmocka_unit_test(test_sensor_remove_stale_all_sweeps_namespace),
 		cmocka_unit_test(test_sensor_live_tc_mode),
 		cmocka_unit_test(test_sensor_live_xdp_mode),
 		cmocka_unit_test(test_sensor_live_overlay_mode),

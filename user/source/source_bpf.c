@@ -350,6 +350,24 @@ int source_bpf_tc_remove_stale(int ifindex)
 	return n;
 }
 
+int source_bpf_tc_remove_stale_all(void)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int n = 0, ret;
+
+	if (!ifs)
+		return -errno;
+	for (i = ifs; i->if_index; i++) {
+		ret = source_bpf_tc_remove_stale((int)i->if_index);
+		if (ret > 0) {
+			pr_info("removed %d stale TC filter(s) from %s\n", ret, i->if_name);
+			n += ret;
+		}
+	}
+	if_freenameindex(ifs);
+	return n;
+}
+
 static struct sb_attach *sb_find(struct source_bpf *sb, int ifindex)
 {
 	uint32_t i;

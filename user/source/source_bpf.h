@@ -124,6 +124,13 @@ uint32_t source_bpf__n_attached(const struct source_bpf *sb);
 int source_bpf_tc_remove_stale(int ifindex);
 
 /*
+ * source_bpf_tc_remove_stale_all() - source_bpf_tc_remove_stale() on every
+ * interface of the network namespace; call once at start, before attaching.
+ * Return: filters removed, or -errno if the interfaces cannot be listed.
+ */
+int source_bpf_tc_remove_stale_all(void);
+
+/*
  * source_bpf__set_config() - replace the run-time config (the governor's
  * lever). n_shards is forced to the loader's shard count; snaplen 0 or
  * above WEIR_SNAPLEN_MAX becomes WEIR_SNAPLEN_MAX. Return: 0 or -errno.
