@@ -132,7 +132,8 @@ static __always_inline __u32 parse_ipv4(struct hdr_cursor *c, void *data_end, st
 	if (c->pos + hlen > data_end)
 		return WEIR_KSTAT_ERR_IPV4_TRUNC;
 	tot = bpf_ntohs(iph->tot_len);
-	if (tot < hlen)
+	/* 0 is a GSO/GRO packet above 64 KiB ("BIG TCP"): the caller uses the frame length */
+	if (tot && tot < hlen)
 		return WEIR_KSTAT_ERR_IPV4_HLEN;
 
 	p->saddr[2] = bpf_htonl(0x0000ffff);
@@ -142,7 +143,7 @@ static __always_inline __u32 parse_ipv4(struct hdr_cursor *c, void *data_end, st
 	p->proto = iph->protocol;
 	/* MF set or a non-zero offset: a fragment, recorded whole without L4 */
 	p->is_frag = !!(iph->frag_off & bpf_htons(0x3fff));
-	*l4_len = tot - hlen;
+	*l4_len = tot ? tot - hlen : ~0U;
 	c->pos += hlen;
 	return PARSE_OK;
 }

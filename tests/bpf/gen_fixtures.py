@@ -23,6 +23,7 @@ PKTS = [
     ('udp4', E + "/IP(src=A, dst=B)/UDP(sport=5353, dport=53)/Raw(b'abcdefgh')", None),
     ('icmp4', E + "/IP(src=A, dst=B)/ICMP(type=8, id=7, seq=1)/Raw(b'ping')", None),
     ('tcp4_opts', E + "/IP(src=A, dst=B, options=[IPOption_RR(routers=['1.2.3.4'])])/TCP(sport=40001, dport=22, flags='S')", None),
+    ('tcp4_big_tcp', E + "/IP(src=A, dst=B, len=0)/TCP(sport=40005, dport=80, flags='S')", None),
     ('tcp6_syn', E + "/IPv6(src=A6, dst=B6)/TCP(sport=40000, dport=443, flags='S')", None),
     ('icmp6', E + "/IPv6(src=A6, dst=B6)/ICMPv6EchoRequest(id=1, seq=1)", None),
     ('udp6_ext', E + "/IPv6(src=A6, dst=B6)/IPv6ExtHdrHopByHop()/IPv6ExtHdrDestOpt()/IPv6ExtHdrRouting()/UDP(sport=1000, dport=2000)/Raw(b'x' * 16)", None),

@@ -225,6 +225,8 @@ static const struct fixture fixtures[] = {
 	REC(tc_egress_udp4_head, udp4, TCE, REC_HEAD, F_HEAD, 17, 0, 0, 0, 5353, 53),
 	REC(xdp_icmp4, icmp4, XDP, REC_HEAD, F_HEAD, 1, 0, 0, 0, 0, 0),
 	REC(xdp_ipv4_options, tcp4_opts, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0, 40001, 22),
+	REC(xdp_ipv4_total_length_0_big_tcp, tcp4_big_tcp, XDP, REC_CONTROL, F_CTL, 6, 0, 0, 0,
+	    40005, 80),
 	REC(xdp_tcp6_syn, tcp6_syn, XDP, REC_CONTROL, F_CTL | F_V6, 6, 0, 0, 0, 40000, 443),
 	REC(xdp_icmp6, icmp6, XDP, REC_HEAD, F_HEAD | F_V6, 58, 0, 0, 0, 0, 0),
 	REC(xdp_ipv6_ext_chain, udp6_ext, XDP, REC_HEAD, F_HEAD | F_V6, 17, 0, 0, 0, 1000, 2000),
