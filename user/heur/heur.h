@@ -81,6 +81,7 @@ struct heur_rec {
 	uint64_t pcap_cnt;         /* packet number (0 for flow ends) */
 	uint64_t flow_id;
 	uint64_t start_ns;         /* flow start (packet time) */
+	uint64_t last_ns;          /* flow end: last packet time */
 	uint64_t bytes[2];         /* flow end: frame bytes by enum flow_dir */
 	uint32_t pkts[2];          /* flow end: packets by enum flow_dir (saturated) */
 	struct weir_addr cli, srv; /* network order */
@@ -91,6 +92,7 @@ struct heur_rec {
 	uint8_t icmp_type, icmp_code; /* ICMP: of the flow's first packet */
 	uint8_t rflags;            /* HEUR_RF_* */
 	uint8_t end_reason;        /* flow end: enum flow_end_reason */
+	uint8_t tcp_seen[2];       /* TCP flags seen so far, by enum flow_dir */
 	uint16_t vlan[2];
 };
 
@@ -112,7 +114,6 @@ struct heur_service {
 	uint16_t ports[HEUR_SVC_PORTS_MAX];
 	bool brute_force;                  /* count short sessions for HEUR_BRUTE_FORCE */
 	bool alert_access;                 /* raise HEUR_SERVICE on access (default true) */
-	int severity;                      /* 1 = high */
 	struct heur_cidr *dst;             /* server must be in one of these; NULL/0 = any */
 	uint32_t n_dst;
 	struct heur_cidr *allow;           /* clients allowed (no HEUR_SERVICE alert) */
@@ -127,6 +128,8 @@ struct heur_opts {
 	uint32_t suppress_s;        /* one alert per incident per this period; 0 = 3600 */
 	struct {
 		uint32_t ports, window_s;       /* port scan: 15 distinct ports in 300 s */
+		uint32_t halfopen_ports;        /* or half-open probes (SYN, SYN/ACK,
+						 * client RST) to this many ports: 2 */
 	} port_scan;
 	struct {
 		uint32_t hosts, window_s;       /* address sweep: 25 hosts in 300 s */
@@ -145,7 +148,7 @@ struct heur_opts {
 		uint32_t max_tracked;           /* distinct peers counted per window: 1024 */
 	} fanout;
 	struct {
-		uint32_t sessions, window_s;    /* 10 short sessions in 120 s */
+		uint32_t sessions, window_s;    /* 10 short sessions in 300 s */
 		uint32_t max_duration_s;        /* a session is short below this: 30 */
 		uint64_t max_bytes_toserver;    /* ... and below this many client bytes: 16384 */
 	} brute_force;
