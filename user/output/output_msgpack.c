@@ -305,6 +305,7 @@ static int mp_scan(const uint8_t *p, size_t len)
 	rem[0] = 1;
 	while (d >= 0) {
 		uint64_t skip = 0, kids = 0;
+		bool container = false;
 		size_t hdr = 1;
 		uint8_t c;
 
@@ -320,8 +321,10 @@ static int mp_scan(const uint8_t *p, size_t len)
 			/* fixint, nil, bool: the byte itself */
 		} else if (c <= 0x8f) {
 			kids = 2ull * (c & 0x0f);
+			container = true;
 		} else if (c <= 0x9f) {
 			kids = c & 0x0f;
+			container = true;
 		} else if (c <= 0xbf) {
 			skip = c & 0x1f;
 		} else {
@@ -357,6 +360,7 @@ static int mp_scan(const uint8_t *p, size_t len)
 					return -EBADMSG;
 				hdr += t[i].lenw;
 				n = be(p + off + 1, t[i].lenw);
+				container = t[i].kind != 1;
 				if (t[i].kind == 1)
 					skip = n;
 				else if (t[i].kind == 2)
@@ -368,8 +372,11 @@ static int mp_scan(const uint8_t *p, size_t len)
 		if (len - off < hdr || len - off - hdr < skip)
 			return -EBADMSG;
 		off += hdr + skip;
+		/* this container sits at depth d + 1 (the top-level map at 1) */
+		if (container && d + 1 > OUTPUT_MP_MAX_DEPTH)
+			return -EBADMSG;
 		if (kids) {
-			if (kids > len - off || d == OUTPUT_MP_MAX_DEPTH)
+			if (kids > len - off)
 				return -EBADMSG;
 			rem[++d] = kids;
 		}
