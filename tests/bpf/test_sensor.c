@@ -635,6 +635,19 @@ static void test_sensor_kstat_names(void **state)
 
 /* --- attach --------------------------------------------------------------- */
 
+/* A child attaches in @mode and exits without detaching, as if killed. Return: its status. */
+static int killed_sensor_attach(int ifindex, enum source_bpf_mode mode)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(source_bpf__attach(S.sb, ifindex, mode) ? 1 : 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* TC attach on a veth, stale filters found by handle/prio, XDP by link. */
 static void test_sensor_attach_tc_and_stale_removal(void **state)
 {
@@ -656,8 +669,14 @@ static void test_sensor_attach_tc_and_stale_removal(void **state)
 	assert_int_equal(source_bpf_tc_remove_stale(ifindex), 2);
 	assert_int_equal(source_bpf_tc_remove_stale(ifindex), 0);
 	assert_int_equal(source_bpf__detach(S.sb, ifindex), 0);
-
 	assert_int_equal(source_bpf__detach(S.sb, ifindex), -ENOENT);
+
+	/* a sensor killed in TC mode, restarted in XDP mode: its TC ingress
+	 * filter would record every packet twice, so attach removes it */
+	assert_int_equal(killed_sensor_attach(ifindex, SOURCE_BPF_MODE_TC), 0);
+	assert_int_equal(source_bpf__attach(S.sb, ifindex, SOURCE_BPF_MODE_XDP), 0);
+	assert_int_equal(source_bpf_tc_remove_stale(ifindex), 1); /* our egress filter only */
+	assert_int_equal(source_bpf__detach(S.sb, ifindex), 0);
 
 	/* overlay mode, then the device vanishes: detach is still clean */
 	assert_int_equal(source_bpf__attach_name(S.sb, "weirtest0", SOURCE_BPF_MODE_OVERLAY), 0);

@@ -436,17 +436,23 @@ int source_bpf__attach(struct source_bpf *sb, int ifindex, enum source_bpf_mode 
 			goto fail;
 		}
 	}
+	/* Hooks this mode does not use may still hold a filter of a sensor
+	 * killed while running in another mode: it would record twice. */
 	if (mode == SOURCE_BPF_MODE_TC || mode == SOURCE_BPF_MODE_OVERLAY) {
 		err = tc_attach(ifindex, BPF_TC_INGRESS, bpf_program__fd(s->progs.sensor_tc_ingress));
 		if (err)
 			goto fail;
 		a.tc_ingress = true;
+	} else {
+		tc_detach(ifindex, BPF_TC_INGRESS);
 	}
 	if (mode != SOURCE_BPF_MODE_UPLINK) {
 		err = tc_attach(ifindex, BPF_TC_EGRESS, bpf_program__fd(s->progs.sensor_tc_egress));
 		if (err)
 			goto fail;
 		a.tc_egress = true;
+	} else {
+		tc_detach(ifindex, BPF_TC_EGRESS);
 	}
 	sb->att[sb->n_att++] = a;
 	return 0;

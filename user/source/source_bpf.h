@@ -96,7 +96,8 @@ uint64_t source_bpf__shard_dropped(struct source_bpf *sb, uint32_t shard);
 /*
  * source_bpf__attach() - attach to @ifindex in @mode. XDP goes through a
  * BPF link (auto-detached if the sensor dies); TC filters are created (or
- * replace a stale Weir filter) with SOURCE_BPF_TC_HANDLE/PRIO.
+ * replace a stale Weir filter) with SOURCE_BPF_TC_HANDLE/PRIO, and a stale
+ * Weir filter on a hook the mode does not use is removed.
  * Attaching an interface already attached is a no-op.
  * Return: 0, -ENODEV (gone), -EBUSY (another XDP program), -errno.
  */
