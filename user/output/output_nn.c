@@ -197,6 +197,13 @@ struct output_pub *output_pub__new(const struct output_pub_opts *o)
 			goto fail;
 		}
 	}
+	for (unsigned waited = 0; waited < o->wait_ms; waited += 5) {
+		struct timespec ts = { 0, 5 * 1000000L };
+
+		if (nn_get_statistic(pub->sock, NN_STAT_CURRENT_CONNECTIONS))
+			break;
+		nanosleep(&ts, NULL);
+	}
 	return pub;
 
 fail:

@@ -120,6 +120,14 @@ struct output_pub_opts {
 	size_t n_urls;           /* 0 = OUTPUT_PUB_DEFAULT_URL; max OUTPUT_PUB_URLS_MAX */
 	const char *ipc_group;   /* group owning ipc socket files; NULL = ours */
 	size_t sndbuf;           /* NN_SNDBUF bytes; 0 = 8 MiB */
+	/*
+	 * Wait up to this long in output_pub__new() for a first subscriber
+	 * (0 = do not wait). PUB sends to whoever is connected at the time, and
+	 * a subscriber that was started first still needs up to its reconnect
+	 * interval (100 ms) to find a new socket: `weir replay --publish` into
+	 * a waiting `weir tail` would otherwise lose its first events.
+	 */
+	unsigned wait_ms;
 	/* For output_pub_send() only (the writer passes its own object): */
 	const char *host;        /* node name for "host", may be NULL */
 	uint16_t cid_seed;       /* Community ID seed */
