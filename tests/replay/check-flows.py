@@ -501,6 +501,9 @@ def main():
               file=sys.stderr)
         return 2
     conf.verb = 0
+    # a weir built outside the tree (sanitizer builds) finds the bundled rules here
+    if os.path.isdir(os.path.join(ROOT, "signatures")):
+        os.environ.setdefault("WEIR_SIGNATURES", os.path.join(ROOT, "signatures"))
     for c in caps:
         check_capture(rep, a.weir, c, workers)
     if shared_dir is not None:

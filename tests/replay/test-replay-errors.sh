@@ -13,6 +13,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 WEIR=${WEIR:-$PWD/.output/bin/weir}
+# a weir built outside the tree (sanitizer builds) finds the bundled rules here
+[ -d signatures ] && export WEIR_SIGNATURES=${WEIR_SIGNATURES:-$PWD/signatures}
 MIX=tests/data/pcaps/eastwest-mix.pcap
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
