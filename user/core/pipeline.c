@@ -231,6 +231,9 @@ static void worker_process(struct pipeline_worker *w, const struct pipeline_fram
 	}
 	if (w->dw)
 		detect_packet(w->dw, w->ft, &p, &fi);
+	else if (fi.flow && fi.stream_new)
+		/* Nobody inspects stream data: let the flow stage trim it at once. */
+		flow_stream_inspected(w->ft, fi.flow, fi.dir);
 }
 
 static void worker_frame(struct pipeline_worker *w, const struct frame_rec *h, const uint8_t *data)
