@@ -504,6 +504,32 @@ static void test_detect_packet_alert_order(void **state)
 	rig_close(&g);
 }
 
+static void test_detect_packet_address_index(void **state)
+{
+	struct rig g;
+	/* IP(src=s, dst=d)/UDP()/"q" for (s, d) below */
+	struct weir_pkt p = tcp("5.6.7.9", 5, "10.0.0.1", 53, 0, "q", T0);
+
+	(void)state;
+	p.proto = 17;
+	rig_open(&g,
+		 "alert ip [1.2.3.4,5.6.7.0/24] any -> $HOME_NET any (msg:\"rep src\"; sid:1;)\n"
+		 "alert ip $HOME_NET any -> [9.9.9.9,2001:db8::/120] any (msg:\"rep dst\"; sid:2;)\n"
+		 "alert udp [5.6.7.9,9.9.9.9] any <> any any (msg:\"both ways\"; sid:3;)\n");
+	detect_packet(g.dw, NULL, &p, NULL);
+	p.src = ip4("5.6.8.1");
+	detect_packet(g.dw, NULL, &p, NULL);
+	p.src = ip4("10.0.0.1");
+	p.dst = ip4("9.9.9.9");
+	detect_packet(g.dw, NULL, &p, NULL);
+	assert_int_equal(g.sink.n, 4);
+	assert_int_equal(g.sink.sid[0], 1);
+	assert_int_equal(g.sink.sid[1], 3);
+	assert_int_equal(g.sink.sid[2], 2);
+	assert_int_equal(g.sink.sid[3], 3);
+	rig_close(&g);
+}
+
 static void test_detect_packet_reload_swaps_ruleset(void **state)
 {
 	struct rig g;
@@ -624,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_detect_packet_backoff_and_by_flow),
 		cmocka_unit_test(test_detect_packet_unique_on),
 		cmocka_unit_test(test_detect_packet_alert_order),
+		cmocka_unit_test(test_detect_packet_address_index),
 		cmocka_unit_test(test_detect_packet_reload_swaps_ruleset),
 		cmocka_unit_test(test_detect_packet_stream_split_and_retransmit),
 	};

@@ -484,6 +484,135 @@ static int assign_flowbits(struct det_ruleset *rs)
 	return 0;
 }
 
+/* An address group this small (per family) is worth indexing. */
+#define DET_AIDX_MAX_COVER ((det_u128)1 << 16)
+
+static det_u128 rset_cover(const struct det_rset *s)
+{
+	det_u128 c = 0;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		det_u128 n = s->r[i].hi - s->r[i].lo;
+
+		if (n >= DET_AIDX_MAX_COVER || c + n + 1 > DET_AIDX_MAX_COVER)
+			return DET_AIDX_MAX_COVER + 1;
+		c += n + 1;
+	}
+	return c;
+}
+
+/* Which side of @r to index, or -1 (both sides too wide, or any, or <>). */
+static int aidx_side(const struct det_rule *r)
+{
+	det_u128 cs, cd;
+
+	if (r->bidir)
+		return -1;
+	cs = r->src.any ? DET_AIDX_MAX_COVER + 1 : rset_cover(&r->src.v4) + rset_cover(&r->src.v6);
+	cd = r->dst.any ? DET_AIDX_MAX_COVER + 1 : rset_cover(&r->dst.v4) + rset_cover(&r->dst.v6);
+	if (cs > DET_AIDX_MAX_COVER && cd > DET_AIDX_MAX_COVER)
+		return -1;
+	return cs <= cd ? DET_AIDX_SRC : DET_AIDX_DST;
+}
+
+struct aidx_ev {
+	det_u128 pos;
+	uint32_t rule;
+	int add;
+};
+
+static int aidx_ev_cmp(const void *a, const void *b)
+{
+	const struct aidx_ev *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->add - y->add;
+}
+
+/* Elementary intervals of the ranges of @sets (one per rule in @rules). */
+static int aidx_build(struct det_aidx *ix, struct det_rule **all, const uint32_t *rules,
+		      uint32_t n_rules, int side, int fam)
+{
+	const det_u128 max = fam ? ~(det_u128)0 : 0xffffffffu;
+	struct aidx_ev *ev = NULL;
+	uint32_t n_ev = 0, cap_ev = 0, *act = NULL, n_act = 0, n_out = 0, cap_out = 0;
+	int e = -ENOMEM;
+
+	for (uint32_t i = 0; i < n_rules; i++) {
+		const struct det_addrs *a = side == DET_AIDX_SRC ? &all[rules[i]]->src :
+								   &all[rules[i]]->dst;
+		const struct det_rset *s = fam ? &a->v6 : &a->v4;
+
+		for (uint32_t j = 0; j < s->n; j++) {
+			if (n_ev + 2 > cap_ev) {
+				struct aidx_ev *ne;
+
+				cap_ev = cap_ev ? cap_ev * 2 : 1024;
+				ne = realloc(ev, cap_ev * sizeof(*ev));
+				if (!ne)
+					goto out;
+				ev = ne;
+			}
+			ev[n_ev++] = (struct aidx_ev){ s->r[j].lo, rules[i], 1 };
+			if (s->r[j].hi != max)
+				ev[n_ev++] = (struct aidx_ev){ s->r[j].hi + 1, rules[i], 0 };
+		}
+	}
+	if (!n_ev)
+		return 0;
+	qsort(ev, n_ev, sizeof(*ev), aidx_ev_cmp);
+	act = malloc(n_rules * sizeof(*act));
+	ix->start = malloc(n_ev * sizeof(*ix->start));
+	ix->off = malloc((n_ev + 1) * sizeof(*ix->off));
+	if (!act || !ix->start || !ix->off)
+		goto out;
+	for (uint32_t i = 0; i < n_ev;) {
+		det_u128 pos = ev[i].pos;
+
+		for (; i < n_ev && ev[i].pos == pos; i++) {
+			if (ev[i].add) {
+				act[n_act++] = ev[i].rule;
+				continue;
+			}
+			for (uint32_t k = 0; k < n_act; k++) {
+				if (act[k] == ev[i].rule) {
+					act[k] = act[--n_act];
+					break;
+				}
+			}
+		}
+		if (n_out + n_act > cap_out) {
+			uint32_t *nr;
+
+			cap_out = (n_out + n_act) * 2;
+			nr = realloc(ix->rules, cap_out * sizeof(*nr));
+			if (!nr)
+				goto out;
+			ix->rules = nr;
+		}
+		ix->start[ix->n] = pos;
+		ix->off[ix->n] = n_out;
+		memcpy(ix->rules + n_out, act, n_act * sizeof(*act));
+		n_out += n_act;
+		ix->n++;
+	}
+	ix->off[ix->n] = n_out;
+	e = 0;
+out:
+	free(ev);
+	free(act);
+	return e;
+}
+
+static void aidx_free(struct det_aidx *ix)
+{
+	free(ix->start);
+	free(ix->off);
+	free(ix->rules);
+	memset(ix, 0, sizeof(*ix));
+}
+
 static int build_hdr_lists(struct det_ruleset *rs)
 {
 	static const uint8_t pc_proto[5] = {
@@ -491,19 +620,40 @@ static int build_hdr_lists(struct det_ruleset *rs)
 		[DET_PC_ICMP] = DET_PROTO_ICMP, [DET_PC_ICMP6] = DET_PROTO_ICMP6,
 		[DET_PC_OTHER] = DET_PROTO_OTHER,
 	};
+	uint32_t *side_rules[2] = { NULL, NULL }, n_side[2] = { 0, 0 };
+	int8_t *side = calloc(rs->n_rules ? rs->n_rules : 1, 1);
+	int e = -ENOMEM;
 
+	side_rules[0] = malloc((rs->n_rules ? rs->n_rules : 1) * sizeof(uint32_t));
+	side_rules[1] = malloc((rs->n_rules ? rs->n_rules : 1) * sizeof(uint32_t));
+	if (!side || !side_rules[0] || !side_rules[1])
+		goto out;
+	for (uint32_t i = 0; i < rs->n_rules; i++) {
+		side[i] = rs->rules[i]->fp < 0 ? (int8_t)aidx_side(rs->rules[i]) : -1;
+		if (side[i] >= 0)
+			side_rules[side[i]][n_side[side[i]]++] = i;
+	}
+	for (int s = 0; s < 2; s++)
+		for (int fam = 0; fam < 2; fam++)
+			if (aidx_build(&rs->aidx[s][fam], rs->rules, side_rules[s], n_side[s], s, fam))
+				goto out;
 	for (int pc = 0; pc < 5; pc++) {
 		rs->hdr_only[pc] = malloc((rs->n_rules ? rs->n_rules : 1) * sizeof(uint32_t));
 		if (!rs->hdr_only[pc])
-			return -ENOMEM;
+			goto out;
 		for (uint32_t i = 0; i < rs->n_rules; i++) {
 			const struct det_rule *r = rs->rules[i];
 
-			if (r->fp < 0 && r->protos & pc_proto[pc])
+			if (r->fp < 0 && side[i] < 0 && r->protos & pc_proto[pc])
 				rs->hdr_only[pc][rs->n_hdr_only[pc]++] = i;
 		}
 	}
-	return 0;
+	e = 0;
+out:
+	free(side);
+	free(side_rules[0]);
+	free(side_rules[1]);
+	return e;
 }
 
 void det_load_result_free(struct det_load_result *res)
@@ -525,6 +675,10 @@ void det_ruleset_free(struct det_ruleset *rs)
 	free(rs->rules);
 	for (int i = 0; i < 5; i++)
 		free(rs->hdr_only[i]);
+	for (int i = 0; i < 2; i++) {
+		aidx_free(&rs->aidx[i][0]);
+		aidx_free(&rs->aidx[i][1]);
+	}
 	for (uint32_t i = 0; i < rs->n_flowbits; i++)
 		free(rs->flowbit_names[i]);
 	free(rs->flowbit_names);

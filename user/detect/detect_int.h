@@ -230,6 +230,8 @@ struct det_rule *det_rule_parse(const struct det_parse_ctx *c, const char *text,
 void det_rule_free(struct det_rule *r);
 
 /* det_addrs_match() / det_ports_match() - membership tests used by the matcher. */
+/* det_addr_value() - @ip as a number: IPv4 in the low 32 bits, IPv6 as 128 bits. */
+det_u128 det_addr_value(const struct weir_addr *ip, uint8_t ver);
 bool det_addrs_match(const struct det_addrs *a, const struct weir_addr *ip, uint8_t ver);
 bool det_ports_match(const struct det_ports *p, uint16_t port);
 bool det_num_match(const struct det_num *n, uint32_t v);
@@ -238,11 +240,34 @@ bool det_num_match(const struct det_num *n, uint32_t v);
 
 struct det_hs;
 
+/*
+ * An address index of header-only rules: the address space cut into
+ * elementary intervals, interval i = [start[i], start[i + 1]) (the last one
+ * runs to the end of the space) holding rules[off[i] .. off[i + 1]).
+ */
+struct det_aidx {
+	det_u128 *start;
+	uint32_t *off;
+	uint32_t *rules;
+	uint32_t n;
+};
+
+/* Index side of a header-only rule. */
+enum det_aside {
+	DET_AIDX_SRC,
+	DET_AIDX_DST,
+};
+
 struct det_ruleset {
 	struct det_rule **rules;    /* evaluation order */
 	uint32_t n_rules;
-	uint32_t *hdr_only[5];      /* rules without a fast pattern, by proto class */
+	/* Rules without a fast pattern. Those with a small source or destination
+	 * address group (IP reputation lists) are found through @aidx by the
+	 * packet's address; the rest are checked on every packet of their
+	 * protocol class (@hdr_only). */
+	uint32_t *hdr_only[5];
 	uint32_t n_hdr_only[5];
+	struct det_aidx aidx[2][2]; /* [enum det_aside][0 = IPv4, 1 = IPv6] */
 	uint32_t n_flowbits;        /* distinct flowbit names */
 	char **flowbit_names;
 	char **files;               /* file names the rules point to */

@@ -669,6 +669,26 @@ static void mark(void *arg, uint32_t idx)
 	cand[idx / 64] |= 1ull << (idx % 64);
 }
 
+/* Header-only rules whose indexed address group holds @v. */
+static void aidx_mark(const struct det_aidx *ix, det_u128 v, uint64_t *cand)
+{
+	uint32_t lo = 0, hi = ix->n;
+
+	/* last interval starting at or before v */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (ix->start[mid] <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return;
+	for (uint32_t i = ix->off[lo - 1]; i < ix->off[lo]; i++)
+		mark(cand, ix->rules[i]);
+}
+
 static void emit_alert(struct detect_worker *dw, const struct det_rule *r,
 		       const struct weir_pkt *p, const struct flow_pkt_info *fi)
 {
@@ -765,6 +785,10 @@ void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct
 
 	for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
 		mark(dw->cand, rs->hdr_only[pc][i]);
+	aidx_mark(&rs->aidx[DET_AIDX_SRC][p->ip_ver == 6], det_addr_value(&p->src, p->ip_ver),
+		  dw->cand);
+	aidx_mark(&rs->aidx[DET_AIDX_DST][p->ip_ver == 6], det_addr_value(&p->dst, p->ip_ver),
+		  dw->cand);
 	if (rs->hs) {
 		if (b.pkt_len && det_hs_scan(rs->hs, dw->hs, b.pkt, b.pkt_len, mark, dw->cand))
 			STAT_INC(dw->stats, DETECT_HS_ERRORS);

@@ -761,19 +761,26 @@ static int parse_ports_top(const struct det_parse_ctx *c, const char *s, struct 
 	return 0;
 }
 
-bool det_addrs_match(const struct det_addrs *a, const struct weir_addr *ip, uint8_t ver)
+det_u128 det_addr_value(const struct weir_addr *ip, uint8_t ver)
 {
 	det_u128 v = 0;
 
+	if (ver == 4)
+		return ntohl(ip->a[0]);
+	for (int i = 0; i < 4; i++)
+		v = (v << 32) | ntohl(ip->a[i]);
+	return v;
+}
+
+bool det_addrs_match(const struct det_addrs *a, const struct weir_addr *ip, uint8_t ver)
+{
 	if (a->any)
 		return true;
 	if (ver == 4)
 		return rset_has(&a->v4, ntohl(ip->a[0]));
 	if (ver != 6)
 		return false;
-	for (int i = 0; i < 4; i++)
-		v = (v << 32) | ntohl(ip->a[i]);
-	return rset_has(&a->v6, v);
+	return rset_has(&a->v6, det_addr_value(ip, ver));
 }
 
 bool det_ports_match(const struct det_ports *p, uint16_t port)
