@@ -346,7 +346,8 @@ static void fanout(struct heur_engine *he, const struct heur_rec *r)
 	thr = (uint64_t)e->baseline_x100 * o->fanout.factor_pct / 10000;
 	if (thr < o->fanout.min_peers)
 		thr = o->fanout.min_peers;
-	if (!e->alerted && e->set.n > thr)
+	/* The first window only learns: a new pod has no baseline to exceed yet. */
+	if (e->has_baseline && !e->alerted && e->set.n > thr)
 		raise_alert(he, HEUR_FANOUT, r, e, e->set.n, o->fanout.window_s);
 }
 
