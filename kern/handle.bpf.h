@@ -18,6 +18,35 @@
  * range of the decapsulated frame start small. */
 #define HANDLE_INNER_OFF_MAX 512
 
+/* Outcomes that mean "a header ends before it should" in the data seen. */
+static __always_inline int is_trunc(__u32 outcome)
+{
+	return outcome >= WEIR_KSTAT_ERR_ETH_TRUNC && outcome <= WEIR_KSTAT_ERR_TUNNEL_TRUNC;
+}
+
+/*
+ * tc_need_pull() - after a parse of a TC packet ended in @outcome: if it
+ * looked truncated only because headers lie beyond the linear area (a GSO
+ * packet built by a driver that keeps few bytes linear), pull them in and
+ * tell the caller to parse again. Only then: the pull moves no packet bytes,
+ * but on a cloned skb (TCP transmit) it copies the head. The helper
+ * invalidates packet pointers, so data/data_end are re-read.
+ */
+static __always_inline int tc_need_pull(struct pkt_ctx *pc, __u32 outcome)
+{
+	struct __sk_buff *skb = pc->ctx;
+	__u32 lin = pc->data_end - pc->data;
+
+	if (!is_trunc(outcome) || pc->wire_len <= lin || lin >= WEIR_TC_PULL_LEN)
+		return 0;
+	if (bpf_skb_pull_data(skb, min(pc->wire_len, (__u32)WEIR_TC_PULL_LEN)))
+		return 0;
+	stat_inc(WEIR_KSTAT_TC_PULLED);
+	pc->data = (void *)(long)skb->data;
+	pc->data_end = (void *)(long)skb->data_end;
+	return 1;
+}
+
 /*
  * handle_packet() - observe one packet.
  * Return: the outcome, an enum weir_kstat counted by the caller.
@@ -38,6 +67,10 @@ static __always_inline __u32 handle_packet(struct pkt_ctx *pc)
 
 	m.frame_len = pc->wire_len;
 	ret = parse_frame(pc->data, pc->data_end, pc->wire_len, &p);
+	if (!pc->is_xdp && tc_need_pull(pc, ret)) {
+		__builtin_memset(&p, 0, sizeof(p));
+		ret = parse_frame(pc->data, pc->data_end, pc->wire_len, &p);
+	}
 	if (ret)
 		return ret;
 
@@ -111,8 +144,11 @@ static __always_inline __u32 handle_packet(struct pkt_ctx *pc)
 	if (m.cap < m.frame_len)
 		stat_inc(WEIR_KSTAT_SNAPPED);
 
-	cap_pl = m.cap > p.payload_off ? m.cap - p.payload_off : 0;
-	sample_captured(cfg, &v->dir[dir & 1], min(cap_pl, p.payload_len));
+	/* control packets are recorded anyway: they do not use up the head */
+	if (m.flags & WEIR_REC_F_HEAD) {
+		cap_pl = m.cap > p.payload_off ? m.cap - p.payload_off : 0;
+		sample_captured(&v->dir[dir & 1], min(cap_pl, p.payload_len));
+	}
 	return WEIR_KSTAT_RECORDED;
 }
 

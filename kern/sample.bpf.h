@@ -4,7 +4,8 @@
  * ring records. In order of what matters most to detection:
  *   1. every TCP control packet (SYN, FIN, RST);
  *   2. every packet while its direction has captured < head_bytes of
- *      payload (the flow head: requests, handshakes, commands);
+ *      payload (the flow head: requests, handshakes, commands); a packet
+ *      with little or no payload is charged WEIR_HEAD_MIN_CHARGE bytes;
  *   3. 1 in sample_rate of the rest, per direction (0 = none).
  * The CPU governor sheds load by lowering sample_rate, then head_bytes, so
  * control packets are the last thing to go.
@@ -39,16 +40,16 @@ static __always_inline __u16 sample_decide(const struct weir_kcfg *cfg, struct w
 }
 
 /*
- * sample_captured() - account @cap_payload bytes of payload captured by a
- * record into the direction's head, so the head ends after head_bytes
- * actually reached userspace (a GSO super-packet larger than snaplen does
- * not end the head at once).
+ * sample_captured() - charge a head record to its direction's head: the
+ * payload it captured (so the head ends after head_bytes actually reached
+ * userspace, and a GSO super-packet larger than snaplen does not end it at
+ * once), but at least WEIR_HEAD_MIN_CHARGE, so a direction that only sends
+ * ACKs ends its head after head_bytes / 64 packets instead of never.
  */
-static __always_inline void sample_captured(const struct weir_kcfg *cfg, struct weir_kflow_dir *d,
-					    __u32 cap_payload)
+static __always_inline void sample_captured(struct weir_kflow_dir *d, __u32 cap_payload)
 {
-	if (cap_payload && READ_ONCE(d->head_cap) < cfg->head_bytes)
-		__sync_fetch_and_add(&d->head_cap, cap_payload);
+	__sync_fetch_and_add(&d->head_cap, cap_payload > WEIR_HEAD_MIN_CHARGE ?
+						   cap_payload : WEIR_HEAD_MIN_CHARGE);
 }
 
 #endif /* WEIR_SAMPLE_BPF_H */

@@ -35,23 +35,14 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u32 seen)
 {
 	struct pkt_ctx pc = {
 		.ctx = skb,
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
 		.wire_len = skb->len,
 		.ifindex = skb->ifindex,
 		.hook = hook,
 	};
-	__u32 lin;
 
 	stat_inc(seen);
-	lin = skb->data_end - skb->data;
-	/* Headers beyond the linear area (rare: most stacks and GRO keep them
-	 * linear) are pulled in, which moves no packet bytes; data pointers
-	 * are re-read afterwards, as the helper invalidates them. */
-	if (lin < WEIR_TC_PULL_LEN && skb->len > lin) {
-		if (!bpf_skb_pull_data(skb, min(skb->len, (__u32)WEIR_TC_PULL_LEN)))
-			stat_inc(WEIR_KSTAT_TC_PULLED);
-	}
-	pc.data = (void *)(long)skb->data;
-	pc.data_end = (void *)(long)skb->data_end;
 	return pass(handle_packet(&pc), TC_ACT_OK);
 }
 

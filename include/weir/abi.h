@@ -145,7 +145,7 @@ _Static_assert(sizeof(struct weir_kflow_key) == 40, "struct weir_kflow_key layou
 struct weir_kflow_dir {
 	__u64 pkts;
 	__u64 bytes;	    /* wire bytes */
-	__u32 head_cap;	    /* L4 payload bytes captured into records so far */
+	__u32 head_cap;	    /* head used: captured payload of head records, >= WEIR_HEAD_MIN_CHARGE each */
 	__u32 bulk_seen;    /* packets past the head, drives 1-in-sample_rate */
 	__u32 tcp_flags;    /* OR of TCP flags seen (32 bits: BPF has no 8-bit atomics) */
 	__u32 __pad;

@@ -54,6 +54,12 @@
 #define WEIR_REC_SMALL_FRAME 184
 #endif
 
+/* Head bytes a recorded head packet uses up at least, so a direction that
+ * carries no payload (ACKs of a download) ends its head too. */
+#ifndef WEIR_HEAD_MIN_CHARGE
+#define WEIR_HEAD_MIN_CHARGE 64
+#endif
+
 /* Entries of the kernel LRU flow table (shared by all hooks of a node). */
 #ifndef WEIR_KFLOW_MAX
 #define WEIR_KFLOW_MAX 65536

@@ -41,6 +41,7 @@ PKTS = [
     ('tcp4_data60', E + "/IP(src=A, dst=B)/TCP(sport=40000, dport=80, flags='PA', seq=2, ack=101)/Raw(b'D' * 60)", None),
     ('tcp4_data60_rev', "Ether(src='02:00:00:00:00:02', dst='02:00:00:00:00:01')/IP(src=B, dst=A)/TCP(sport=80, dport=40000, flags='PA', seq=101, ack=62)/Raw(b'R' * 60)", None),
     ('tcp4_data200', E + "/IP(src=A, dst=B)/TCP(sport=40000, dport=80, flags='PA', seq=2, ack=101)/Raw(b'L' * 200)", None),
+    ('tcp4_ack', E + "/IP(src=A, dst=B)/TCP(sport=40000, dport=80, flags='A', seq=2, ack=101)", None),
     ('tcp4_fin', E + "/IP(src=A, dst=B)/TCP(sport=40000, dport=80, flags='FA', seq=62, ack=161)", None),
     ('tcp4_rst', "Ether(src='02:00:00:00:00:02', dst='02:00:00:00:00:01')/IP(src=B, dst=A)/TCP(sport=80, dport=40000, flags='R', seq=161)", None),
     ('udp4_rev', "Ether(src='02:00:00:00:00:02', dst='02:00:00:00:00:01')/IP(src=B, dst=A)/UDP(sport=53, dport=5353)/Raw(b'answer')", None),

@@ -437,22 +437,47 @@ static void test_sensor_snaplen_counts_captured_payload(void **state)
 	(void)state;
 	if (!S.sb)
 		skip();
-	set_cfg(20, 0, 64, 0);
+	set_cfg(200, 0, 150, 0);
 	flows_clear(S.sb);
 	drain();
 	kstats(S.sb, a);
-	RUN(XDP, tcp4_data200); /* captures 64 - 54 = 10 payload bytes */
-	RUN(XDP, tcp4_data200); /* 10 < 20: still head; 20 after */
-	RUN(XDP, tcp4_data200); /* head done */
+	RUN(XDP, tcp4_data200); /* captures 150 - 54 = 96 of 200 payload bytes: head 96 */
+	RUN(XDP, tcp4_data200); /* 192 */
+	RUN(XDP, tcp4_data200); /* 288: the head is done */
+	RUN(XDP, tcp4_data200);
 	kstats(S.sb, b);
 
-	assert_int_equal(drain(), 2);
-	assert_int_equal(S.recs[0].h.cap_len, 64);
+	assert_int_equal(drain(), 3);
+	assert_int_equal(S.recs[0].h.cap_len, 150);
 	assert_int_equal(S.recs[0].h.wire_len, sizeof(pkt_tcp4_data200));
 	assert_int_equal(S.recs[0].h.flags, F_HEAD | WEIR_REC_F_SNAPPED);
-	assert_memory_equal(S.recs[0].frame, pkt_tcp4_data200, 64);
-	assert_int_equal(delta(a, b, WEIR_KSTAT_SNAPPED), 2);
+	assert_memory_equal(S.recs[0].frame, pkt_tcp4_data200, 150);
+	assert_int_equal(delta(a, b, WEIR_KSTAT_SNAPPED), 3);
 	assert_int_equal(delta(a, b, WEIR_KSTAT_SAMPLED_OUT), 1);
+}
+
+/* A direction without payload (the ACKs of a download) ends its head too. */
+static void test_sensor_ack_only_direction_head_ends(void **state)
+{
+	uint64_t a[WEIR_KSTAT__MAX], b[WEIR_KSTAT__MAX];
+	int i;
+
+	(void)state;
+	if (!S.sb)
+		skip();
+	set_cfg(4 * WEIR_HEAD_MIN_CHARGE, 0, WEIR_SNAPLEN_MAX, 0);
+	flows_clear(S.sb);
+	drain();
+	kstats(S.sb, a);
+	RUN(XDP, tcp4_syn); /* control: recorded, uses no head */
+	for (i = 0; i < 10; i++)
+		RUN(XDP, tcp4_ack);
+	kstats(S.sb, b);
+
+	assert_int_equal(drain(), 5);
+	assert_int_equal(S.recs[4].h.flags, F_HEAD);
+	assert_int_equal(S.recs[4].h.pkts[0], 5);
+	assert_int_equal(delta(a, b, WEIR_KSTAT_SAMPLED_OUT), 6);
 }
 
 /* Large frames take the large record class whole (up to WEIR_SNAPLEN_MAX). */
@@ -847,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_sample_one_in_n),
 		cmocka_unit_test(test_sensor_rate_zero_keeps_control),
 		cmocka_unit_test(test_sensor_snaplen_counts_captured_payload),
+		cmocka_unit_test(test_sensor_ack_only_direction_head_ends),
 		cmocka_unit_test(test_sensor_large_record_class),
 		cmocka_unit_test(test_sensor_shard_symmetric),
 		cmocka_unit_test(test_sensor_ring_full_counted),
