@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "detect/detect.h"
+#include "heur/heur.h"
 
 /* cli_parse_u64() - decimal @s in [@min, @max]. Return: 0 or -EINVAL / -ERANGE. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
@@ -33,6 +34,10 @@ struct cli_rules {
 	uint32_t n_vars;
 	bool no_detect;
 	bool strict;
+	int heur_mode;               /* -1 default, 0 --no-heur, 1 --heur; init to -1 */
+	const char *services;        /* --services FILE */
+	struct heur_opts heur;       /* loaded by cli_rules_heur() */
+	bool heur_loaded;
 	char sigbuf[PATH_MAX];
 };
 
@@ -49,5 +54,14 @@ int cli_rules_opts(struct cli_rules *r, struct detect_opts *o);
  * Errors are printed. Return: 0, -ENOENT (no rules found), -EINVAL (load failed).
  */
 int cli_rules_load(struct cli_rules *r, struct detect_engine **out);
+
+/*
+ * cli_rules_heur() - heuristics options per @r: *@out NULL when off (--no-heur,
+ * or by default when @default_on is false), else loaded from --services, the
+ * bundled services.yaml, or the built-in defaults. Errors are printed
+ * ("file:line: reason"). Return: 0 or -errno. cli_rules_free() releases.
+ */
+int cli_rules_heur(struct cli_rules *r, bool default_on, const struct heur_opts **out);
+void cli_rules_free(struct cli_rules *r);
 
 #endif /* WEIR_CLI_H */

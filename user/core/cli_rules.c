@@ -17,12 +17,16 @@
 #include "core/cli.h"
 #include "core/log.h"
 #include "detect/detect.h"
+#include "heur/heur.h"
 
 enum {
 	OPT_NO_DETECT = 0x200,
 	OPT_STRICT,
 	OPT_VAR,
 	OPT_CLASSIFICATION,
+	OPT_HEUR,
+	OPT_NO_HEUR,
+	OPT_SERVICES,
 };
 
 static const struct argp_option rules_options[] = {
@@ -31,6 +35,9 @@ static const struct argp_option rules_options[] = {
 	{ "strict", OPT_STRICT, NULL, 0, "A rule that fails to load is fatal (default: skip it with a warning)", 0 },
 	{ "var", OPT_VAR, "NAME=VALUE", 0, "Set a rule variable, e.g. --var HOME_NET=[10.0.0.0/8] (repeatable)", 0 },
 	{ "classification", OPT_CLASSIFICATION, "FILE", 0, "classification.config (default: beside the rules)", 0 },
+	{ "heur", OPT_HEUR, NULL, 0, "Run the L4 heuristics (default: on with the bundled signatures and in `weir run`, off with --rules)", 0 },
+	{ "no-heur", OPT_NO_HEUR, NULL, 0, "Do not run the L4 heuristics", 0 },
+	{ "services", OPT_SERVICES, "FILE", 0, "Heuristics policy and thresholds (default: services.yaml of the bundled signatures, else built-in)", 0 },
 	{ 0 },
 };
 
@@ -63,6 +70,15 @@ static error_t rules_parse(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_CLASSIFICATION:
 		r->classification = arg;
+		break;
+	case OPT_HEUR:
+		r->heur_mode = 1;
+		break;
+	case OPT_NO_HEUR:
+		r->heur_mode = 0;
+		break;
+	case OPT_SERVICES:
+		r->services = arg;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -104,6 +120,40 @@ static const char *bundled_signatures(char *buf, size_t len)
 		if (stat(fixed[i], &st) == 0 && S_ISDIR(st.st_mode))
 			return fixed[i];
 	return NULL;
+}
+
+int cli_rules_heur(struct cli_rules *r, bool default_on, const struct heur_opts **out)
+{
+	char path[PATH_MAX + 32], err[512] = "";
+	const char *file = r->services;
+	int rc;
+
+	*out = NULL;
+	if (r->heur_mode == 0 || (r->heur_mode < 0 && !default_on))
+		return 0;
+	if (!file) {
+		const char *sig = bundled_signatures(r->sigbuf, sizeof(r->sigbuf));
+
+		if (sig && snprintf(path, sizeof(path), "%s/services.yaml", sig) < (int)sizeof(path) &&
+		    access(path, R_OK) == 0)
+			file = path;
+	}
+	rc = file ? heur_opts_load(&r->heur, file, err, sizeof(err)) : heur_opts_default(&r->heur);
+	if (rc) {
+		pr_err("%s\n", err[0] ? err : strerror(-rc));
+		heur_opts_free(&r->heur);
+		return rc;
+	}
+	r->heur_loaded = true;
+	*out = &r->heur;
+	return 0;
+}
+
+void cli_rules_free(struct cli_rules *r)
+{
+	if (r->heur_loaded)
+		heur_opts_free(&r->heur);
+	r->heur_loaded = false;
 }
 
 int cli_rules_opts(struct cli_rules *r, struct detect_opts *o)

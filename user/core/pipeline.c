@@ -36,9 +36,13 @@
 #include "core/pipeline.h"
 #include "core/queue.h"
 #include "detect/detect.h"
+#include "heur/heur.h"
 #include "weir/limits.h"
 #include "output/event.h"
 #include "output/output.h"
+
+/* Live: how far the heuristics watermark trails the wall clock. */
+#define LIVE_WATERMARK_LAG_NS (2ull * 1000000000ull)
 
 enum frame_kind {
 	FRAME_PKT,
@@ -77,6 +81,10 @@ struct pipeline {
 	struct pipeline_worker *w;
 	struct weir_stats reader_stats;
 	struct weir_stats output_stats;
+	struct weir_stats heur_stats;   /* written by the heuristics thread only */
+	struct heur_engine *heur;
+	struct spsc_slots heur_evq;     /* heuristics thread -> output thread */
+	_Atomic bool heur_done;
 	struct qwait out_wake;  /* an event was queued, or a worker finished */
 	pthread_t out_thread;
 	bool out_started;
@@ -113,6 +121,27 @@ static void worker_emit(void *arg, const struct weir_event *ev)
 		STAT_INC(&w->stats, PIPELINE_QUEUE_WAITS);
 		qwait_wake(&pl->out_wake);
 		qwait_sleep(&w->evq.not_full, snap, 100);
+	}
+	qwait_wake(&pl->out_wake);
+}
+
+/* The heuristics thread's alerts: one more queue for the output thread. */
+static void heur_emit(void *arg, const struct weir_event *ev)
+{
+	struct pipeline *pl = arg;
+
+	while (!spsc_slots_push(&pl->heur_evq, ev)) {
+		uint32_t snap;
+
+		if (!pl->o.lossless) {
+			STAT_INC(&pl->heur_stats, OUTPUT_QUEUE_FULL);
+			return;
+		}
+		snap = qwait_snapshot(&pl->heur_evq.not_full);
+		if (spsc_slots_push(&pl->heur_evq, ev))
+			break;
+		qwait_wake(&pl->out_wake);
+		qwait_sleep(&pl->heur_evq.not_full, snap, 100);
 	}
 	qwait_wake(&pl->out_wake);
 }
@@ -159,9 +188,17 @@ static void worker_flow_end(void *arg, struct flow *f, enum flow_end_reason why)
 	struct pipeline_worker *w = arg;
 	struct weir_event ev;
 
+	uint64_t now = w->now_ns > f->last_ns ? w->now_ns : f->last_ns;
+
 	if (w->dw)
 		detect_flow_end(w->dw, f);
-	flow_event_fill(&ev, f, w->now_ns > f->last_ns ? w->now_ns : f->last_ns);
+	if (w->pl->heur) {
+		struct heur_rec r;
+
+		heur_rec_from_flow_end(&r, f, why, now);
+		heur_submit(w->pl->heur, w->id, &r);
+	}
+	flow_event_fill(&ev, f, now);
 	ev.flow.reason = flow_end_reason_name(why);
 	worker_emit(w, &ev);
 }
@@ -229,6 +266,12 @@ static void worker_process(struct pipeline_worker *w, const struct pipeline_fram
 		if (fr->kflow && !(p.flags & PKT_F_REASSEMBLED))
 			worker_kflow(fi.flow, fi.dir, fr->kflow);
 	}
+	if (w->pl->heur && fi.flow) {
+		struct heur_rec r;
+
+		if (heur_rec_from_pkt(&r, &p, &fi))
+			heur_submit(w->pl->heur, w->id, &r);
+	}
 	if (w->dw)
 		detect_packet(w->dw, w->ft, &p, &fi);
 	else if (fi.flow && fi.stream_new)
@@ -266,31 +309,38 @@ void pipeline_stop(struct pipeline *pl)
 	atomic_store(&pl->stop, true);
 }
 
-static void worker_tick(struct pipeline_worker *w, uint64_t now_ns)
+/*
+ * Packet time reached @now_ns: expire fragments and flows, then promise the
+ * heuristics thread nothing older than @mark_ns will follow from this worker.
+ */
+static void worker_tick(struct pipeline_worker *w, uint64_t now_ns, uint64_t mark_ns)
 {
 	if (now_ns > w->now_ns)
 		w->now_ns = now_ns;
 	decode_expire(w->dc, w->now_ns);
 	flow_table__tick(w->ft, w->now_ns);
+	if (w->pl->heur)
+		heur_watermark(w->pl->heur, w->id, mark_ns);
 }
 
 /* Live: drain this worker's ring shard; packet time follows the wall clock. */
 static void worker_live(struct pipeline_worker *w)
 {
 	struct pipeline *pl = w->pl;
-	uint64_t last_tick = 0;
+	uint64_t last_tick = 0, now;
 
 	while (!atomic_load(&pl->stop)) {
-		uint64_t now;
-
 		pl->o.poll(pl->o.poll_arg, w->id, 100);
 		now = wall_ns();
 		if (now - last_tick >= 1000000000ull) {
-			worker_tick(w, now);
+			/* Records reach a worker up to a poll period late, and a ring
+			 * may hold older ones: the watermark trails the clock. */
+			worker_tick(w, now, now - LIVE_WATERMARK_LAG_NS);
 			last_tick = now;
 		}
 	}
-	worker_tick(w, wall_ns());
+	now = wall_ns();
+	worker_tick(w, now, now - LIVE_WATERMARK_LAG_NS);
 }
 
 static void *worker_main(void *arg)
@@ -314,9 +364,9 @@ static void *worker_main(void *arg)
 		if (h->kind == FRAME_PKT) {
 			worker_frame(w, h, (const uint8_t *)(h + 1));
 		} else if (h->kind == FRAME_TICK) {
-			worker_tick(w, h->ts_ns);
+			worker_tick(w, h->ts_ns, h->ts_ns);
 		} else {
-			worker_tick(w, h->ts_ns);
+			worker_tick(w, h->ts_ns, h->ts_ns);
 			spsc_bytes_release(&w->inq);
 			break;
 		}
@@ -380,6 +430,19 @@ static void *output_main(void *arg)
 			if (!done || spsc_slots_count(&w->evq))
 				all_done = false;
 		}
+		if (pl->heur) {
+			struct weir_event *ev;
+			bool hdone = atomic_load(&pl->heur_done);
+
+			for (int b = 0; b < 256 && (ev = spsc_slots_front(&pl->heur_evq)); b++) {
+				if (pl->o.out)
+					output__write(pl->o.out, ev);
+				spsc_slots_pop(&pl->heur_evq);
+				n++;
+			}
+			if (!hdone || spsc_slots_count(&pl->heur_evq))
+				all_done = false;
+		}
 		if (all_done)
 			break;
 		if (pl->o.out && wall_ns() >= next_stats) {
@@ -438,6 +501,13 @@ struct pipeline *pipeline__new(const struct pipeline_opts *opts)
 				goto err;
 		}
 	}
+	if (pl->o.heur) {
+		if (spsc_slots__init(&pl->heur_evq, pl->o.event_queue_slots, sizeof(struct weir_event)))
+			goto err;
+		pl->heur = heur_engine__new(pl->o.heur, pl->o.workers, heur_emit, pl, &pl->heur_stats);
+		if (!pl->heur)
+			goto err;
+	}
 	pl->start_wall_ns = wall_ns();
 	return pl;
 err:
@@ -456,6 +526,11 @@ int pipeline__start(struct pipeline *pl)
 		if (err)
 			return -err;
 		pl->w[i].started = true;
+	}
+	if (pl->heur) {
+		err = heur_engine__start(pl->heur);
+		if (err)
+			return err;
 	}
 	err = pthread_create(&pl->out_thread, NULL, output_main, pl);
 	if (err)
@@ -545,6 +620,7 @@ void pipeline_stats_sum(struct pipeline *pl, struct weir_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	stats_add(sum, &pl->reader_stats);
 	stats_add(sum, &pl->output_stats);
+	stats_add(sum, &pl->heur_stats);
 	if (pl->o.out)
 		stats_add(sum, output_stats(pl->o.out));
 	for (uint32_t i = 0; i < pl->o.workers; i++)
@@ -564,6 +640,10 @@ int pipeline__finish(struct pipeline *pl)
 			pthread_join(pl->w[i].thread, NULL);
 		pl->w[i].started = false;
 	}
+	/* Workers are gone: the heuristics thread processes what is left. */
+	if (pl->heur)
+		heur_engine__finish(pl->heur);
+	atomic_store(&pl->heur_done, true);
 	qwait_wake(&pl->out_wake);
 	if (pl->out_started)
 		pthread_join(pl->out_thread, NULL);
@@ -598,6 +678,8 @@ void pipeline__free(struct pipeline *pl)
 		spsc_bytes__destroy(&w->inq);
 		spsc_slots__destroy(&w->evq);
 	}
+	heur_engine__free(pl->heur);
+	spsc_slots__destroy(&pl->heur_evq);
 	free(pl->w);
 	free(pl);
 }

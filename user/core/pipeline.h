@@ -19,6 +19,7 @@
 #include "flow/flow.h"
 
 struct detect_engine;
+struct heur_opts;
 struct output;
 
 struct pipeline_opts {
@@ -26,6 +27,7 @@ struct pipeline_opts {
 	bool lossless;               /* replay: producers wait on full queues (counted)
 				      * instead of dropping (counted) */
 	struct detect_engine *detect;/* NULL: no signature matching */
+	const struct heur_opts *heur;/* NULL: no heuristics; else the pipeline runs an engine */
 	struct output *out;          /* event writer, used by the output thread only */
 	struct decode_opts decode;
 	struct flow_table_opts flow;

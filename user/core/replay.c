@@ -211,7 +211,7 @@ static int replay_file(struct pipeline *pl, const char *path, uint64_t *pcap_cnt
 
 int replay_main(int argc, char **argv)
 {
-	struct replay_args a = { .workers = 1, .eve = "-" };
+	struct replay_args a = { .workers = 1, .eve = "-", .rules.heur_mode = -1 };
 	struct detect_engine *de = NULL;
 	struct output *out = NULL;
 	struct pipeline *pl = NULL;
@@ -231,8 +231,14 @@ int replay_main(int argc, char **argv)
 		}
 	}
 
-	if (cli_rules_load(&a.rules, &de))
+	/* Heuristics join the bundled signatures; with the user's own --rules
+	 * the output is what those rules give (as in Suricata) unless --heur. */
+	if (cli_rules_heur(&a.rules, a.rules.n_paths == 0 && !a.rules.no_detect, &a.po.heur))
 		return 1;
+	if (cli_rules_load(&a.rules, &de)) {
+		cli_rules_free(&a.rules);
+		return 1;
+	}
 
 	{
 		struct output_opts oo = { .path = a.eve, .host = a.host };
@@ -241,12 +247,15 @@ int replay_main(int argc, char **argv)
 		if (!out) {
 			pr_err("--eve %s: %s\n", a.eve, strerror(errno));
 			detect_engine__free(de);
+			cli_rules_free(&a.rules);
 			return 1;
 		}
 	}
 
 	a.po.workers = a.workers;
 	a.po.lossless = true;
+	if (a.po.heur)
+		a.rules.heur.lossless = true;
 	a.po.detect = de;
 	a.po.out = out;
 	pl = pipeline__new(&a.po);
@@ -279,5 +288,6 @@ out:
 	pipeline__free(pl);
 	output__free(out);
 	detect_engine__free(de);
+	cli_rules_free(&a.rules);
 	return bad ? 1 : 0;
 }

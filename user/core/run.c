@@ -333,6 +333,7 @@ int run_main(int argc, char **argv)
 {
 	struct run_args a = {
 		.eve = "-",
+		.rules.heur_mode = -1,
 		.veth_mode = SOURCE_BPF_MODE_TC,
 		.xdp_generic = true,
 		.stats_interval = 30,
@@ -365,8 +366,10 @@ int run_main(int argc, char **argv)
 
 	run.rules = &a.rules;
 	run.veth_mode = a.veth_mode;
-	if (cli_rules_load(&a.rules, &run.de))
+	if (cli_rules_heur(&a.rules, true, &a.po.heur))
 		return 1;
+	if (cli_rules_load(&a.rules, &run.de))
+		goto out;
 
 	{
 		struct output_opts oo = { .path = a.eve, .host = a.host };
@@ -475,5 +478,6 @@ out:
 	source_iface_globs_free(a.pod_globs);
 	source_iface_globs_free(a.overlay_globs);
 	source_iface_globs_free(a.uplink_globs);
+	cli_rules_free(&a.rules);
 	return ret;
 }

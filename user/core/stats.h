@@ -22,12 +22,14 @@
 #include "flow/flow_stats.h"
 #include "detect/detect_stats.h"
 #include "output/output_stats.h"
+#include "heur/heur_stats.h"
 
 #define WEIR_ALL_STATS(X) \
 	CORE_STATS(X)     \
 	DECODE_STATS(X)   \
 	FLOW_STATS(X)     \
 	DETECT_STATS(X)   \
+	HEUR_STATS(X)     \
 	OUTPUT_STATS(X)
 
 /*
