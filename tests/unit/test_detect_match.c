@@ -630,6 +630,45 @@ static void test_detect_packet_stream_split_and_retransmit(void **state)
 	rig_close(&g);
 }
 
+static void test_detect_flow_end_inspects_flushed_stream(void **state)
+{
+	struct rig g;
+	struct flow_table *ft;
+	/* c=IP(src="10.0.0.1",dst="10.0.0.2"); s=IP(src="10.0.0.2",dst="10.0.0.1")
+	 * c/TCP(sport=40000,dport=80,flags="S",seq=100)
+	 * s/TCP(sport=80,dport=40000,flags="SA",seq=500,ack=101)
+	 * c/TCP(flags="A",seq=101,ack=501)
+	 * c/TCP(flags="PA",seq=109,ack=501)/"RLD!"   (bytes 101..108 never arrive) */
+	struct weir_pkt syn = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x02, "", T0);
+	struct weir_pkt synack = tcp("10.0.0.2", 80, "10.0.0.1", 40000, 0x12, "", T0);
+	struct weir_pkt ack = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x10, "", T0);
+	struct weir_pkt d2 = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x18, "RLD!", T0);
+
+	(void)state;
+	syn.tcp_seq = 100;
+	synack.tcp_seq = 500;
+	synack.tcp_ack = 101;
+	ack.tcp_seq = 101;
+	ack.tcp_ack = 501;
+	d2.tcp_seq = 109;
+	d2.tcp_ack = 501;
+	rig_open(&g, "alert tcp any any -> any 80 (content:\"RLD!\"; flow:only_stream,to_server; sid:1;)\n");
+	ft = flow_table__new(NULL, on_end, g.dw, &g.stats);
+	assert_non_null(ft);
+	run(&g, ft, &syn, 1);
+	run(&g, ft, &synack, 2);
+	run(&g, ft, &ack, 3);
+	run(&g, ft, &d2, 4);
+	assert_int_equal(g.sink.n, 0);
+	flow_table__flush(ft, FLOW_END_SHUTDOWN);
+	assert_int_equal(g.sink.n, 1);
+	assert_int_equal(g.sink.sid[0], 1);
+	assert_int_equal(g.sink.pcap_cnt[0], 0);
+	assert_string_equal(g.sink.dir[0], "to_server");
+	flow_table__free(ft);
+	rig_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_detect_packet_address_index),
 		cmocka_unit_test(test_detect_packet_reload_swaps_ruleset),
 		cmocka_unit_test(test_detect_packet_stream_split_and_retransmit),
+		cmocka_unit_test(test_detect_flow_end_inspects_flushed_stream),
 	};
 
 	return cmocka_run_group_tests_name("detect_match", tests, setup, teardown);

@@ -754,47 +754,36 @@ static uint8_t pkt_proto_bit(const struct weir_pkt *p, enum det_pclass *pc, bool
 	return DET_PROTO_OTHER;
 }
 
-void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct weir_pkt *p,
-		   const struct flow_pkt_info *fi)
+/*
+ * Candidates, verification, alerts for one packet with buffers @b. @end_only:
+ * the flow-end pseudo packet, where only rules that can match stream data run.
+ */
+static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
+		      const struct flow_pkt_info *fi, const struct bufs *b, bool end_only)
 {
-	struct det_ruleset *rs = det_engine_current(dw->de);
+	struct det_ruleset *rs = dw->rs;
 	struct flow *f = fi ? fi->flow : NULL;
-	struct bufs b = { 0 };
 	enum det_pclass pc;
 	bool has_ports, is_tcp;
 	uint32_t n_hits = 0;
 	uint8_t pbit;
 
-	if (rs != dw->rs && worker_use(dw, rs)) {
-		STAT_INC(dw->stats, DETECT_RELOAD_NOMEM);
-		return; /* keeps the old ruleset; retried on the next packet */
-	}
-	if (!p->ip_ver)
-		return;
-	rs = dw->rs;
 	pbit = pkt_proto_bit(p, &pc, &has_ports);
 	is_tcp = pbit == DET_PROTO_TCP;
-	b.pkt = p->payload;
-	b.pkt_len = p->payload ? p->payload_len : 0;
-	b.pkt_ok = !(is_tcp && fi && fi->retransmit);
-	if (is_tcp && f && fi->stream_new) {
-		flow_stream_view(f, fi->dir, &b.sv);
-		b.stream = b.sv.len > b.sv.new_off;
+	if (!end_only) {
+		for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
+			mark(dw->cand, rs->hdr_only[pc][i]);
+		aidx_mark(&rs->aidx[DET_AIDX_SRC][p->ip_ver == 6],
+			  det_addr_value(&p->src, p->ip_ver), dw->cand);
+		aidx_mark(&rs->aidx[DET_AIDX_DST][p->ip_ver == 6],
+			  det_addr_value(&p->dst, p->ip_ver), dw->cand);
 	}
-	STAT_INC(dw->stats, DETECT_PKTS);
-
-	for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
-		mark(dw->cand, rs->hdr_only[pc][i]);
-	aidx_mark(&rs->aidx[DET_AIDX_SRC][p->ip_ver == 6], det_addr_value(&p->src, p->ip_ver),
-		  dw->cand);
-	aidx_mark(&rs->aidx[DET_AIDX_DST][p->ip_ver == 6], det_addr_value(&p->dst, p->ip_ver),
-		  dw->cand);
 	if (rs->hs) {
-		if (b.pkt_len && det_hs_scan(rs->hs, dw->hs, b.pkt, b.pkt_len, mark, dw->cand))
+		if (b->pkt_len && det_hs_scan(rs->hs, dw->hs, b->pkt, b->pkt_len, mark, dw->cand))
 			STAT_INC(dw->stats, DETECT_HS_ERRORS);
-		if (b.stream) {
+		if (b->stream) {
 			STAT_INC(dw->stats, DETECT_STREAM_CHUNKS);
-			if (det_hs_scan(rs->hs, dw->hs, b.sv.data, b.sv.len, mark, dw->cand))
+			if (det_hs_scan(rs->hs, dw->hs, b->sv.data, b->sv.len, mark, dw->cand))
 				STAT_INC(dw->stats, DETECT_HS_ERRORS);
 		}
 	}
@@ -811,9 +800,11 @@ void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct
 			bool alert = true;
 
 			bits &= bits - 1;
+			if (end_only && (!r->n_pm || r->dsize.cmp))
+				continue;
 			if (!header_match(r, p, fi, pbit, has_ports))
 				continue;
-			if (r->n_pm && !payload_match(dw, r, &b, is_tcp))
+			if (r->n_pm && !payload_match(dw, r, b, is_tcp))
 				continue;
 			if (r->n_fb && !flowbits_ok(dw, r, f))
 				continue;
@@ -834,15 +825,87 @@ void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct
 	}
 	for (uint32_t i = 0; i < n_hits; i++)
 		emit_alert(dw, rs->rules[dw->hits[i]], p, fi);
-	if (b.stream || (is_tcp && f && fi->stream_new))
+}
+
+/* Pick up a reloaded ruleset. Return: false when the worker cannot run now. */
+static bool worker_sync(struct detect_worker *dw)
+{
+	struct det_ruleset *rs = det_engine_current(dw->de);
+
+	if (rs != dw->rs && worker_use(dw, rs)) {
+		STAT_INC(dw->stats, DETECT_RELOAD_NOMEM);
+		return false; /* keeps the old ruleset; retried on the next packet */
+	}
+	return true;
+}
+
+void detect_packet(struct detect_worker *dw, struct flow_table *ft, const struct weir_pkt *p,
+		   const struct flow_pkt_info *fi)
+{
+	struct flow *f = fi ? fi->flow : NULL;
+	struct bufs b = { 0 };
+	bool is_tcp;
+
+	if (!worker_sync(dw) || !p->ip_ver)
+		return;
+	is_tcp = p->flags & PKT_F_L4 && p->proto == 6;
+	b.pkt = p->payload;
+	b.pkt_len = p->payload ? p->payload_len : 0;
+	b.pkt_ok = !(is_tcp && fi && fi->retransmit);
+	if (is_tcp && f && fi->stream_new) {
+		flow_stream_view(f, fi->dir, &b.sv);
+		b.stream = b.sv.len > b.sv.new_off;
+	}
+	STAT_INC(dw->stats, DETECT_PKTS);
+	run_rules(dw, p, fi, &b, false);
+	if (is_tcp && f && fi->stream_new)
 		flow_stream_inspected(ft, f, fi->dir);
+}
+
+/*
+ * The flow ends: the flow stage flushed what its out-of-order queues held into
+ * the stream windows; inspect the part no packet presented yet, as a pseudo
+ * packet of the flow's direction (no payload, pcap_cnt 0, time of the last
+ * packet), the way Suricata inspects a flow's remaining stream at timeout.
+ */
+static void inspect_flow_end(struct detect_worker *dw, struct flow *f)
+{
+	for (int dir = FLOW_DIR_TOSERVER; dir <= FLOW_DIR_TOCLIENT; dir++) {
+		struct flow_pkt_info fi = { .flow = f, .dir = dir };
+		bool ts = dir == FLOW_DIR_TOSERVER;
+		struct bufs b = { 0 };
+		struct weir_pkt p;
+
+		flow_stream_view(f, dir, &b.sv);
+		if (!b.sv.data || b.sv.len <= b.sv.new_off)
+			continue;
+		b.stream = true;
+		memset(&p, 0, sizeof(p));
+		p.flags = PKT_F_L4 | (f->key.ip_ver == 6 ? PKT_F_IPV6 : PKT_F_IPV4);
+		p.ip_ver = f->key.ip_ver;
+		p.proto = 6;
+		p.src = ts ? *flow_client_addr(f) : *flow_server_addr(f);
+		p.dst = ts ? *flow_server_addr(f) : *flow_client_addr(f);
+		p.sport = ts ? flow_client_port(f) : flow_server_port(f);
+		p.dport = ts ? flow_server_port(f) : flow_client_port(f);
+		p.ttl = 64;
+		p.ts_ns = f->last_ns;
+		p.vlan[0] = f->key.vlan[0];
+		p.vlan[1] = f->key.vlan[1];
+		p.vlan_cnt = f->key.vlan[1] ? 2 : f->key.vlan[0] ? 1 : 0;
+		fi.established = f->tcp_state >= TCP_ESTABLISHED;
+		STAT_INC(dw->stats, DETECT_FLOW_END_CHUNKS);
+		run_rules(dw, &p, &fi, &b, true);
+	}
 }
 
 void detect_flow_end(struct detect_worker *dw, struct flow *f)
 {
-	struct det_flow *df = f->ext.detect;
+	struct det_flow *df;
 
-	(void)dw;
+	if (dw && f->key.proto == 6 && worker_sync(dw))
+		inspect_flow_end(dw, f);
+	df = f->ext.detect;
 	if (!df)
 		return;
 	for (uint32_t i = 0; i < df->n_thr; i++)
