@@ -19,6 +19,9 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* cli_parse_size() - like cli_parse_u64() with an optional K/M/G suffix (powers of 1024). */
 int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+struct output;
+struct output_pub;
+
 int replay_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 
@@ -42,6 +45,28 @@ struct cli_rules {
 };
 
 extern const struct argp cli_rules_argp;
+
+#define CLI_OUTPUT_MAX_URLS 16
+
+/* Where events go (--eve, --publish ...), shared by replay and run. */
+struct cli_output {
+	const char *eve;             /* NULL: "-" unless publishing */
+	const char *host;
+	const char *urls[CLI_OUTPUT_MAX_URLS];
+	uint32_t n_urls;
+	const char *group;
+	uint64_t sndbuf;
+	uint32_t wait_ms;
+	uint32_t stats_interval;     /* seconds; set the command's default before parsing */
+	struct output *out;          /* opened by cli_output_open() */
+	struct output_pub *pub;
+};
+
+extern const struct argp cli_output_argp;
+
+/* cli_output_open() - open the EVE writer and publisher of @o. Errors printed. Return: 0 or -errno. */
+int cli_output_open(struct cli_output *o);
+void cli_output_close(struct cli_output *o);
 
 /* Memory and queue limits shared by replay and run; argp child, input struct pipeline_opts. */
 extern const struct argp cli_tuning_argp;

@@ -13,6 +13,7 @@
 #include "core/cli.h"
 #include "core/log.h"
 #include "detect/detect.h"
+#include "output/output_pub.h"
 
 #ifndef WEIR_VERSION
 #define WEIR_VERSION "0.1.0"
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 		"  run [OPTION...]              the live sensor: eBPF on pod veths and overlays\n"
 		"  replay [OPTION...] PCAP...   run captures through the pipeline, write EVE JSON\n"
 		"  rules check PATH...          load and compile rules, report file:line errors\n"
+		"  tail [OPTION...] URL...      subscribe to sensors, print their events as EVE JSON\n"
 		"  version                      print the version\n\n"
 		"`weir COMMAND --help` describes each command.\n");
 }
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
 		return replay_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1] + 5, "run"))
 		return run_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1] + 5, "tail"))
+		return output_tail_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1] + 5, "rules")) {
 		if (argc >= 3 && !strcmp(argv[2], "check")) {
 			snprintf(name, sizeof(name), "weir rules check");

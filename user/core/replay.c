@@ -28,8 +28,7 @@
 
 struct replay_args {
 	uint32_t workers;
-	const char *eve;
-	const char *host;
+	struct cli_output out;
 	struct cli_rules rules;
 	bool quiet;
 	struct pipeline_opts po;
@@ -37,15 +36,8 @@ struct replay_args {
 	int n_pcaps;
 };
 
-enum {
-	OPT_EVE = 0x100,
-	OPT_HOST,
-};
-
 static const struct argp_option replay_options[] = {
 	{ "workers", 'w', "N", 0, "Worker threads (default 1, max 64); output is the same for any N", 0 },
-	{ "eve", OPT_EVE, "FILE|-", 0, "Write EVE JSON to FILE (appended) or - for stdout (default -)", 0 },
-	{ "host", OPT_HOST, "NAME", 0, "Node name written in the EVE \"host\" field", 2 },
 	{ "quiet", 'q', NULL, 0, "No progress line on stderr", 4 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (repeat for debug)", 4 },
 	{ 0 },
@@ -62,12 +54,6 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--workers: '%s' is not a number from 1 to 64", arg);
 		a->workers = (uint32_t)v;
 		break;
-	case OPT_EVE:
-		a->eve = arg;
-		break;
-	case OPT_HOST:
-		a->host = arg;
-		break;
 	case 'q':
 		a->quiet = true;
 		break;
@@ -77,6 +63,7 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->rules;
 		state->child_inputs[1] = &a->po;
+		state->child_inputs[2] = &a->out;
 		break;
 	case ARGP_KEY_ARGS:
 		a->pcaps = state->argv + state->next;
@@ -95,6 +82,7 @@ static error_t replay_parse(int key, char *arg, struct argp_state *state)
 static const struct argp_child replay_children[] = {
 	{ &cli_rules_argp, 0, "Rules:", 1 },
 	{ &cli_tuning_argp, 0, "Limits:", 3 },
+	{ &cli_output_argp, 0, "Output:", 2 },
 	{ 0 },
 };
 
@@ -211,9 +199,8 @@ static int replay_file(struct pipeline *pl, const char *path, uint64_t *pcap_cnt
 
 int replay_main(int argc, char **argv)
 {
-	struct replay_args a = { .workers = 1, .eve = "-", .rules.heur_mode = -1 };
+	struct replay_args a = { .workers = 1, .rules.heur_mode = -1 };
 	struct detect_engine *de = NULL;
-	struct output *out = NULL;
 	struct pipeline *pl = NULL;
 	struct progress pr = { 0 };
 	uint64_t pcap_cnt = 0, tick_s = 0;
@@ -240,16 +227,10 @@ int replay_main(int argc, char **argv)
 		return 1;
 	}
 
-	{
-		struct output_opts oo = { .path = a.eve, .host = a.host };
-
-		out = output__new(&oo);
-		if (!out) {
-			pr_err("--eve %s: %s\n", a.eve, strerror(errno));
-			detect_engine__free(de);
-			cli_rules_free(&a.rules);
-			return 1;
-		}
+	if (cli_output_open(&a.out)) {
+		detect_engine__free(de);
+		cli_rules_free(&a.rules);
+		return 1;
 	}
 
 	a.po.workers = a.workers;
@@ -257,7 +238,8 @@ int replay_main(int argc, char **argv)
 	if (a.po.heur)
 		a.rules.heur.lossless = true;
 	a.po.detect = de;
-	a.po.out = out;
+	a.po.out = a.out.out;
+	a.po.stats_interval_s = a.out.stats_interval;
 	pl = pipeline__new(&a.po);
 	if (!pl) {
 		pr_err("pipeline: %s\n", strerror(errno));
@@ -281,12 +263,12 @@ int replay_main(int argc, char **argv)
 	if (stop)
 		pr_warn("interrupted: flushing what was read\n");
 	if (pipeline__finish(pl)) {
-		pr_err("--eve %s: write failed\n", a.eve);
+		pr_err("--eve %s: write failed\n", a.out.eve ? a.out.eve : "-");
 		bad = 1;
 	}
 out:
 	pipeline__free(pl);
-	output__free(out);
+	cli_output_close(&a.out);
 	detect_engine__free(de);
 	cli_rules_free(&a.rules);
 	return bad ? 1 : 0;

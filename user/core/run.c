@@ -32,23 +32,19 @@
 
 struct run_args {
 	uint32_t workers;
-	const char *eve;
-	const char *host;
+	struct cli_output out;
 	char **pod_globs, **overlay_globs, **uplink_globs;
 	size_t n_pod, n_overlay, n_uplink;
 	enum source_bpf_mode veth_mode;
 	bool xdp_generic;
 	uint32_t ring_bytes;
-	uint32_t stats_interval;
 	struct weir_kcfg kcfg;
 	struct cli_rules rules;
 	struct pipeline_opts po;
 };
 
 enum {
-	OPT_EVE = 0x100,
-	OPT_HOST,
-	OPT_IFACE,
+	OPT_IFACE = 0x100,
 	OPT_OVERLAY,
 	OPT_UPLINK,
 	OPT_MODE,
@@ -58,14 +54,10 @@ enum {
 	OPT_SAMPLE_RATE,
 	OPT_SNAPLEN,
 	OPT_WAKEUP_BYTES,
-	OPT_STATS_INTERVAL,
 };
 
 static const struct argp_option run_options[] = {
 	{ "workers", 'w', "N", 0, "Worker threads = ring shards (default: number of CPUs, max 64)", 0 },
-	{ "eve", OPT_EVE, "FILE|-", 0, "Write EVE JSON to FILE (appended) or - for stdout (default -)", 0 },
-	{ "host", OPT_HOST, "NAME", 0, "Node name in the EVE \"host\" field (default: the host name)", 0 },
-	{ "stats-interval", OPT_STATS_INTERVAL, "SECONDS", 0, "Write a stats event this often (default 30; 0 = only at exit)", 0 },
 	{ "iface", OPT_IFACE, "GLOBS", 0, "Pod veth name globs, comma-separated (default veth*,cali*,lxc*)", 2 },
 	{ "overlay", OPT_OVERLAY, "GLOBS", 0, "Overlay device globs (default flannel.1,cilium_vxlan,vxlan.calico)", 2 },
 	{ "uplink", OPT_UPLINK, "GLOBS", 0, "Uplink NIC globs for XDP with VXLAN/Geneve decapsulation (default none)", 2 },
@@ -99,17 +91,6 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		if (cli_parse_u64(arg, 1, WEIR_WORKERS_MAX, &v))
 			argp_error(state, "--workers: '%s' is not a number from 1 to %d", arg, WEIR_WORKERS_MAX);
 		a->workers = (uint32_t)v;
-		break;
-	case OPT_EVE:
-		a->eve = arg;
-		break;
-	case OPT_HOST:
-		a->host = arg;
-		break;
-	case OPT_STATS_INTERVAL:
-		if (cli_parse_u64(arg, 0, 86400, &v))
-			argp_error(state, "--stats-interval: '%s' is not a number of seconds (0-86400)", arg);
-		a->stats_interval = (uint32_t)v;
 		break;
 	case OPT_IFACE:
 		globs_arg(state, "--iface", arg, &a->pod_globs, &a->n_pod);
@@ -162,6 +143,7 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->rules;
 		state->child_inputs[1] = &a->po;
+		state->child_inputs[2] = &a->out;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -175,6 +157,7 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 static const struct argp_child run_children[] = {
 	{ &cli_rules_argp, 0, "Rules:", 1 },
 	{ &cli_tuning_argp, 0, "Limits:", 4 },
+	{ &cli_output_argp, 0, "Output:", 0 },
 	{ 0 },
 };
 
@@ -332,11 +315,10 @@ static bool have_caps(void)
 int run_main(int argc, char **argv)
 {
 	struct run_args a = {
-		.eve = "-",
+		.out.stats_interval = 30,
 		.rules.heur_mode = -1,
 		.veth_mode = SOURCE_BPF_MODE_TC,
 		.xdp_generic = true,
-		.stats_interval = 30,
 		.kcfg = {
 			.enabled = 1,
 			.head_bytes = 4096,
@@ -347,7 +329,6 @@ int run_main(int argc, char **argv)
 	};
 	struct source_iface_opts io = { 0 };
 	struct source_iface *si = NULL;
-	struct output *out = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char hostname[256] = "";
 	int ret = 1, err, n;
@@ -361,8 +342,8 @@ int run_main(int argc, char **argv)
 		pr_err("run: needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 		return 1;
 	}
-	if (!a.host && gethostname(hostname, sizeof(hostname)) == 0)
-		a.host = hostname;
+	if (!a.out.host && gethostname(hostname, sizeof(hostname)) == 0)
+		a.out.host = hostname;
 
 	run.rules = &a.rules;
 	run.veth_mode = a.veth_mode;
@@ -371,15 +352,8 @@ int run_main(int argc, char **argv)
 	if (cli_rules_load(&a.rules, &run.de))
 		goto out;
 
-	{
-		struct output_opts oo = { .path = a.eve, .host = a.host };
-
-		out = output__new(&oo);
-		if (!out) {
-			pr_err("--eve %s: %s\n", a.eve, strerror(errno));
-			goto out;
-		}
-	}
+	if (cli_output_open(&a.out))
+		goto out;
 
 	source_bpf_log_libbpf();
 	{
@@ -402,10 +376,10 @@ int run_main(int argc, char **argv)
 	a.po.workers = a.workers;
 	a.po.lossless = false;
 	a.po.detect = run.de;
-	a.po.out = out;
+	a.po.out = a.out.out;
 	a.po.poll = run_poll;
 	a.po.poll_arg = run.sb;
-	a.po.stats_interval_s = a.stats_interval;
+	a.po.stats_interval_s = a.out.stats_interval;
 	a.po.extra_stats = run_kstats;
 	a.po.extra_stats_arg = run.sb;
 	run.pl = pipeline__new(&a.po);
@@ -473,7 +447,7 @@ out:
 		pipeline__free(run.pl);
 	}
 	source_bpf__free(run.sb);
-	output__free(out);
+	cli_output_close(&a.out);
 	detect_engine__free(run.de);
 	source_iface_globs_free(a.pod_globs);
 	source_iface_globs_free(a.overlay_globs);
