@@ -2,7 +2,8 @@
 /*
  * test_iface.c - the netlink link watch of user/source/source_iface.c on
  * real veth pairs: links present at start come from the dump, new ones and
- * deleted ones from notifications within a second. Needs root
+ * deleted ones from notifications within a second; a pod veth's peer
+ * addresses are read from the pod's namespace. Needs root
  * (CAP_NET_ADMIN to create links); skipped otherwise.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "source/source_iface.h"
@@ -70,14 +72,14 @@ static int setup(void **state)
 	(void)state;
 	S.n = 0;
 	return system("ip link del vethweirA 2>/dev/null; ip link del vethweirB 2>/dev/null; "
-		      "true");
+		      "ip netns del weirpod 2>/dev/null; true");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	return system("ip link del vethweirA 2>/dev/null; ip link del vethweirB 2>/dev/null; "
-		      "true");
+		      "ip netns del weirpod 2>/dev/null; true");
 }
 
 /* A matching link that exists before the watch starts is reported by the dump. */
@@ -154,12 +156,71 @@ static void test_iface_watch_custom_globs(void **state)
 	source_iface__free(si);
 }
 
+struct addrs {
+	char s[4][64];
+	int n;
+};
+
+static void on_addr(void *ctx, int family, const void *addr)
+{
+	struct addrs *a = ctx;
+
+	if (a->n < 4)
+		inet_ntop(family, addr, a->s[a->n++], sizeof(a->s[0]));
+}
+
+/* The pod end of a veth lives in its own namespace: its addresses are found there. */
+static void test_iface_peer_addrs_in_pod_namespace(void **state)
+{
+	struct addrs a = { 0 };
+
+	(void)state;
+	if (!S.root)
+		skip();
+	sh("ip netns add weirpod && ip link add vethweirA type veth peer name eth0 netns weirpod && "
+	   "ip -n weirpod addr add 10.98.0.2/24 dev eth0 && "
+	   "ip -n weirpod addr add fd98::2/64 dev eth0 nodad");
+	assert_int_equal(source_iface_peer_addrs((int)if_nametoindex("vethweirA"), on_addr, &a), 2);
+	assert_string_equal(a.s[0], "10.98.0.2");
+	assert_string_equal(a.s[1], "fd98::2");
+	sh("ip netns del weirpod");
+}
+
+/* A veth pair inside one namespace: the peer is looked up there. */
+static void test_iface_peer_addrs_same_namespace(void **state)
+{
+	struct addrs a = { 0 };
+
+	(void)state;
+	if (!S.root)
+		skip();
+	sh("ip link add vethweirA type veth peer name wpeerA && ip addr add 10.97.0.2/32 dev wpeerA");
+	assert_int_equal(source_iface_peer_addrs((int)if_nametoindex("vethweirA"), on_addr, &a), 1);
+	assert_string_equal(a.s[0], "10.97.0.2");
+}
+
+/* No peer (loopback), no addresses; a missing link is an error. */
+static void test_iface_peer_addrs_no_peer(void **state)
+{
+	struct addrs a = { 0 };
+
+	(void)state;
+	if (!S.root)
+		skip();
+	assert_int_equal(source_iface_peer_addrs(1, on_addr, &a), 0);
+	assert_int_equal(source_iface_peer_addrs(999999, on_addr, &a), -ENODEV);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_iface_dump_reports_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iface_watch_new_up_and_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iface_watch_custom_globs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_peer_addrs_in_pod_namespace, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_iface_peer_addrs_same_namespace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_peer_addrs_no_peer, setup, teardown),
 	};
 
 	S.root = geteuid() == 0;

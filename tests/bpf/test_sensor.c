@@ -647,6 +647,31 @@ static void test_sensor_local_source_recorded_once(void **state)
 	assert_int_equal(source_bpf__local_ep_del(S.sb, AF_INET, &local), -ENOENT);
 }
 
+/* Endpoints of a vanished pod veth are forgotten together, others stay. */
+static void test_sensor_local_ep_del_ifindex(void **state)
+{
+	struct in_addr a1, a2, a3;
+	struct in6_addr a6;
+
+	(void)state;
+	if (!S.sb)
+		skip();
+	inet_pton(AF_INET, "10.1.0.1", &a1);
+	inet_pton(AF_INET, "10.1.0.2", &a2);
+	inet_pton(AF_INET, "10.1.0.3", &a3);
+	inet_pton(AF_INET6, "fd01::1", &a6);
+	assert_int_equal(source_bpf__local_ep_add(S.sb, AF_INET, &a1, 7), 0);
+	assert_int_equal(source_bpf__local_ep_add(S.sb, AF_INET, &a2, 8), 0);
+	assert_int_equal(source_bpf__local_ep_add(S.sb, AF_INET, &a3, 7), 0);
+	assert_int_equal(source_bpf__local_ep_add(S.sb, AF_INET6, &a6, 7), 0);
+	assert_int_equal(source_bpf__local_ep_add(S.sb, AF_PACKET, &a6, 7), -EAFNOSUPPORT);
+
+	assert_int_equal(source_bpf__local_ep_del_ifindex(S.sb, 7), 3);
+	assert_int_equal(source_bpf__local_ep_del(S.sb, AF_INET, &a1), -ENOENT);
+	assert_int_equal(source_bpf__local_ep_del(S.sb, AF_INET, &a2), 0);
+	assert_int_equal(source_bpf__local_ep_del_ifindex(S.sb, 7), 0);
+}
+
 static void test_sensor_kstat_names(void **state)
 {
 	unsigned int id;
@@ -880,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_disabled_passes),
 		cmocka_unit_test(test_sensor_config_clamped),
 		cmocka_unit_test(test_sensor_local_source_recorded_once),
+		cmocka_unit_test(test_sensor_local_ep_del_ifindex),
 		cmocka_unit_test(test_sensor_kstat_names),
 		cmocka_unit_test(test_sensor_attach_tc_and_stale_removal),
 		cmocka_unit_test(test_sensor_remove_stale_all_sweeps_namespace),

@@ -531,6 +531,30 @@ int source_bpf__local_ep_del(struct source_bpf *sb, int family, const void *addr
 	return 0;
 }
 
+int source_bpf__local_ep_del_ifindex(struct source_bpf *sb, uint32_t ifindex)
+{
+	int fd = bpf_map__fd(sb->skel->maps.local_ep_map);
+	struct weir_kaddr *keys, cur, next;
+	uint32_t n = 0, i, val;
+	bool first = true;
+	int removed = 0;
+
+	/* collect first: deleting while walking restarts the walk */
+	keys = calloc(WEIR_LOCAL_EP_MAX, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &cur, &next)) {
+		first = false;
+		cur = next;
+		if (n < WEIR_LOCAL_EP_MAX && !bpf_map_lookup_elem(fd, &cur, &val) && val == ifindex)
+			keys[n++] = cur;
+	}
+	for (i = 0; i < n; i++)
+		removed += !bpf_map_delete_elem(fd, &keys[i]);
+	free(keys);
+	return removed;
+}
+
 int source_bpf__read_kstats(struct source_bpf *sb, uint64_t *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(sb->skel->maps.stats_pcpu);

@@ -151,6 +151,12 @@ int source_bpf__local_ep_add(struct source_bpf *sb, int family, const void *addr
 int source_bpf__local_ep_del(struct source_bpf *sb, int family, const void *addr);
 
 /*
+ * source_bpf__local_ep_del_ifindex() - forget every endpoint added with
+ * @ifindex (its pod veth is gone). Return: entries removed, or -errno.
+ */
+int source_bpf__local_ep_del_ifindex(struct source_bpf *sb, uint32_t ifindex);
+
+/*
  * source_bpf__read_kstats() - kernel counters summed over CPUs into
  * @out[WEIR_KSTAT__MAX]. Return: 0 or -errno.
  */

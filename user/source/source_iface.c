@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -324,4 +325,188 @@ int source_iface__process(struct source_iface *si)
 	}
 	free(buf);
 	return events;
+}
+
+/* --- peer addresses -------------------------------------------------------- */
+
+typedef int (*nl_msg_fn)(const struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Send @req on a fresh NETLINK_ROUTE socket and hand every reply message to
+ * @fn until the dump ends or the request is answered. Strict checking makes
+ * the kernel honour ifa_index and IFA_TARGET_NETNSID in address dumps.
+ * Return: 0 or -errno.
+ */
+static int nl_talk(struct nlmsghdr *req, nl_msg_fn fn, void *arg)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd, one = 1, err = 0;
+	const struct nlmsghdr *nlh;
+	bool done = false;
+	char *buf;
+	ssize_t n;
+	int len;
+
+	buf = malloc(NL_BUF_BYTES);
+	if (!buf)
+		return -ENOMEM;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!done) {
+		n = recv(fd, buf, NL_BUF_BYTES, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			goto out;
+		}
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+				done = true;
+				break;
+			}
+			err = fn(nlh, arg);
+			if (err)
+				goto out;
+			/* a plain request gets one answer, a dump ends with DONE */
+			if (!(req->nlmsg_flags & NLM_F_DUMP))
+				done = true;
+		}
+	}
+out:
+	close(fd);
+	free(buf);
+	return err;
+}
+
+struct peer_link {
+	int ifindex;	/* of the queried link */
+	int peer;	/* IFLA_LINK, 0 if none */
+	int nsid;	/* IFLA_LINK_NETNSID, -1: same namespace */
+};
+
+static int peer_link_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ifinfomsg *ifm = NLMSG_DATA(nlh);
+	struct peer_link *pl = arg;
+	const struct rtattr *rta;
+	int len;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || ifm->ifi_index != pl->ifindex)
+		return 0;
+	len = (int)IFLA_PAYLOAD(nlh);
+	for (rta = IFLA_RTA(ifm); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_LINK && RTA_PAYLOAD(rta) >= 4)
+			memcpy(&pl->peer, RTA_DATA(rta), 4);
+		else if (rta->rta_type == IFLA_LINK_NETNSID && RTA_PAYLOAD(rta) >= 4)
+			memcpy(&pl->nsid, RTA_DATA(rta), 4);
+	}
+	return 0;
+}
+
+struct peer_addrs {
+	int peer;
+	source_iface_addr_fn fn;
+	void *ctx;
+	int n;
+};
+
+static int peer_addr_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
+	const void *addr = NULL, *local = NULL;
+	struct peer_addrs *pa = arg;
+	const struct rtattr *rta;
+	size_t want;
+	int len;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != pa->peer)
+		return 0;
+	want = ifa->ifa_family == AF_INET ? 4 : 16;
+	len = (int)IFA_PAYLOAD(nlh);
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (RTA_PAYLOAD(rta) < want)
+			continue;
+		if (rta->rta_type == IFA_ADDRESS)
+			addr = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_LOCAL)
+			local = RTA_DATA(rta);
+	}
+	/* IPv4 point-to-point: IFA_LOCAL is ours, IFA_ADDRESS the far end */
+	if (local)
+		addr = local;
+	if (addr && (ifa->ifa_family == AF_INET || ifa->ifa_family == AF_INET6)) {
+		pa->fn(pa->ctx, ifa->ifa_family, addr);
+		pa->n++;
+	}
+	return 0;
+}
+
+int source_iface_peer_addrs(int ifindex, source_iface_addr_fn fn, void *ctx)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct ifinfomsg ifm;
+	} lreq = {
+		.nlh = {
+			.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST,
+		},
+		.ifm = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
+	};
+	struct {
+		struct nlmsghdr nlh;
+		struct ifaddrmsg ifa;
+		struct rtattr rta;
+		int32_t nsid;
+	} areq;
+	struct peer_link pl = { .ifindex = ifindex, .nsid = -1 };
+	struct peer_addrs pa = { .fn = fn, .ctx = ctx };
+	static const int families[] = { AF_INET, AF_INET6 };
+	unsigned int i;
+	int err;
+
+	err = nl_talk(&lreq.nlh, peer_link_msg, &pl);
+	if (err)
+		return err;
+	if (!pl.peer)
+		return 0;
+	pa.peer = pl.peer;
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		memset(&areq, 0, sizeof(areq));
+		areq.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+		areq.nlh.nlmsg_type = RTM_GETADDR;
+		areq.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		areq.ifa.ifa_family = (uint8_t)families[i];
+		areq.ifa.ifa_index = (uint32_t)pl.peer;
+		if (pl.nsid >= 0) {
+			areq.rta.rta_type = IFA_TARGET_NETNSID;
+			areq.rta.rta_len = RTA_LENGTH(sizeof(int32_t));
+			areq.nsid = pl.nsid;
+			areq.nlh.nlmsg_len = NLMSG_ALIGN(areq.nlh.nlmsg_len) + RTA_LENGTH(sizeof(int32_t));
+		}
+		err = nl_talk(&areq.nlh, peer_addr_msg, &pa);
+		/* the peer's namespace (or the peer) went away meanwhile */
+		if (err == -ENODEV || err == -EINVAL)
+			return pa.n;
+		if (err)
+			return err;
+	}
+	return pa.n;
 }

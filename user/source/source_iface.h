@@ -101,4 +101,22 @@ int source_iface__process(struct source_iface *si);
 /* source_iface__overruns() - how many times notifications were lost and re-dumped. */
 unsigned long source_iface__overruns(const struct source_iface *si);
 
+/*
+ * source_iface_addr_fn - one address, network order: 4 bytes for AF_INET,
+ * 16 for AF_INET6.
+ */
+typedef void (*source_iface_addr_fn)(void *ctx, int family, const void *addr);
+
+/*
+ * source_iface_peer_addrs() - the addresses configured on the other end of
+ * the veth @ifindex, usually inside a pod's network namespace (found through
+ * IFLA_LINK_NETNSID and an address dump with IFA_TARGET_NETNSID). These are
+ * the pod's own addresses, so they can fill the "record once per node"
+ * endpoint map without trusting the traffic (a pod could spoof sources).
+ * A pod gets its address after its veth appears: call again on later events
+ * for the same link, or periodically.
+ * Return: addresses reported (0 for a link without a peer), or -errno.
+ */
+int source_iface_peer_addrs(int ifindex, source_iface_addr_fn fn, void *ctx);
+
 #endif /* WEIR_SOURCE_IFACE_H */
