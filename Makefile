@@ -76,7 +76,8 @@ help:
 	@echo 'Targets:'
 	@echo '  make deps          install the Debian packages the project needs (idempotent)'
 	@echo '  make / make all    build BPF objects, skeletons and .output/bin/weir'
-	@echo '  make demo          replay the bundled capture with the bundled signatures (EVE JSON)'
+	@echo '  make demo          live demo: weir run on a namespace "node", attacks between pods (root)'
+	@echo '  make demo-replay   replay the bundled capture with the bundled signatures (EVE JSON)'
 	@echo '  make test          build and run every test; ends with "N passed, N failed"'
 	@echo '  make test-unit     cmocka unit tests only'
 	@echo '  make fuzz-regress  replay the fuzz seed corpora'
@@ -149,7 +150,9 @@ $(FUZZ_REGR): $(OUTPUT)/fuzz-regress/%: $(OUTPUT)/tests/fuzz/%.o $(OUTPUT)/tests
 
 # --- entry points --------------------------------------------------------
 demo: deps-if-needed all
-	$(Q)tools/demo-replay.sh
+	$(Q)if [ "$$(id -u)" -eq 0 ]; then tools/demo-live.sh; else \
+		echo "make demo: the live demo needs root (namespaces, BPF); replaying instead"; \
+		tools/demo-replay.sh; fi
 
 demo-replay: deps-if-needed all
 	$(Q)tools/demo-replay.sh

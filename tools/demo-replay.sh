@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# `make demo-replay`: replay the bundled east-west capture with the bundled
-# signatures and print the EVE JSON, then a one-line summary per event type.
+# `make demo-replay`: replay the bundled east-west capture (synthetic pod
+# traffic with a few attacks in flow heads, bench/gen_eastwest.py) followed by
+# four generated attack captures (Redis, Docker API, kubelet, a port scan) with
+# the bundled signatures and heuristics, print the EVE JSON, then a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WEIR=.output/bin/weir
-PCAP=tests/data/pcaps/demo-eastwest.pcap
+D=tests/data/pcaps
+PCAPS=("$D/demo-eastwest.pcap" "$D/rules-redis-attack.pcap" "$D/rules-docker-attack.pcap"
+	"$D/rules-kubelet-attack.pcap" "$D/heur-portscan-attack.pcap")
 OUT=.output/demo
 mkdir -p "$OUT"
 rm -f "$OUT/eve.json"
 
-echo "# weir replay --workers 2 --eve $OUT/eve.json $PCAP" >&2
-"$WEIR" replay --quiet --workers 2 --eve "$OUT/eve.json" "$PCAP"
+echo "# weir replay --workers 2 --eve $OUT/eve.json ${PCAPS[*]}" >&2
+"$WEIR" replay --quiet --workers 2 --eve "$OUT/eve.json" "${PCAPS[@]}"
 cat "$OUT/eve.json"
 echo >&2
 echo "# summary ($OUT/eve.json):" >&2
