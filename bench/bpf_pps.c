@@ -87,7 +87,7 @@ static void print_insns(const struct bpf_program *p)
 		fprintf(stderr, "prog info %s: %s\n", bpf_program__name(p), strerror(errno));
 		return;
 	}
-	printf("%-20s verified_insns %6u  xlated_insns %6u\n", bpf_program__name(p),
+	printf("%-26s verified_insns %6u  xlated_insns %6u\n", bpf_program__name(p),
 	       info.verified_insns, info.xlated_prog_len / 8);
 }
 
@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 	print_insns(s->progs.sensor_xdp);
 	print_insns(s->progs.sensor_xdp_uplink);
 	print_insns(s->progs.sensor_tc_ingress);
+	print_insns(s->progs.sensor_tc_overlay_ingress);
 	print_insns(s->progs.sensor_tc_egress);
 	print_insns(base->progs.baseline_xdp);
 	print_insns(base->progs.baseline_tc);

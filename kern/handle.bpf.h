@@ -91,10 +91,15 @@ static __always_inline __u32 handle_packet(struct pkt_ctx *pc)
 		stat_inc(WEIR_KSTAT_DECAP);
 	}
 
-	/* Record once per node: a packet from a local pod was recorded at the
+	/* Record once per node. A packet from a local pod was recorded at the
 	 * ingress of that pod's own veth; seeing it again on the way into the
-	 * destination pod (or out through the overlay) would count it twice. */
+	 * destination pod (or out through the overlay) would count it twice.
+	 * A packet arriving by the overlay for a local pod will be recorded at
+	 * the egress of that pod's veth. The map only holds pods whose veth the
+	 * sensor watches, so nothing is skipped that is not recorded elsewhere. */
 	if (pc->hook == WEIR_HOOK_TC_EGRESS && bpf_map_lookup_elem(&local_ep_map, p.saddr))
+		return WEIR_KSTAT_DUP_SKIPPED;
+	if (pc->overlay_in && bpf_map_lookup_elem(&local_ep_map, p.daddr))
 		return WEIR_KSTAT_DUP_SKIPPED;
 
 	if (p.is_frag) {

@@ -24,6 +24,7 @@ struct pkt_ctx {
 	__u32 ifindex;
 	__u8 hook;	/* enum weir_hook */
 	__u8 is_xdp;	/* constant per program: picks the load_bytes helper */
+	__u8 overlay_in; /* TC ingress of an overlay device (once-per-node rule) */
 };
 
 /* struct rec_meta - header fields decided before the ring reservation. */

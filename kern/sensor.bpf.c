@@ -4,10 +4,12 @@
  * a struct pkt_ctx for its hook and runs handle_packet() (handle.bpf.h);
  * every one returns XDP_PASS / TC_ACT_OK through pass().
  *
- *   sensor_xdp         XDP on a host-side veth: traffic leaving the pod
- *   sensor_xdp_uplink  XDP on the NIC: VXLAN/Geneve decapsulated, inner frame recorded
- *   sensor_tc_ingress  TC ingress: veth (TC mode) or overlay device
- *   sensor_tc_egress   TC egress: veth or overlay; skips local-pod sources
+ *   sensor_xdp                 XDP on a host-side veth: traffic leaving the pod
+ *   sensor_xdp_uplink          XDP on the NIC: VXLAN/Geneve decapsulated, inner frame recorded
+ *   sensor_tc_ingress          TC ingress of a veth (TC mode)
+ *   sensor_tc_overlay_ingress  TC ingress of an overlay device: skips packets
+ *                              for local pods (recorded at their veth egress)
+ *   sensor_tc_egress           TC egress: veth or overlay; skips local-pod sources
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -31,7 +33,7 @@ static __always_inline int run_xdp(struct xdp_md *ctx, __u8 hook, __u32 seen)
 	return pass(handle_packet(&pc), XDP_PASS);
 }
 
-static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u32 seen)
+static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u32 seen, __u8 overlay_in)
 {
 	struct pkt_ctx pc = {
 		.ctx = skb,
@@ -40,6 +42,7 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u32 seen)
 		.wire_len = skb->len,
 		.ifindex = skb->ifindex,
 		.hook = hook,
+		.overlay_in = overlay_in,
 	};
 
 	stat_inc(seen);
@@ -61,13 +64,19 @@ int sensor_xdp_uplink(struct xdp_md *ctx)
 SEC("tc")
 int sensor_tc_ingress(struct __sk_buff *skb)
 {
-	return run_tc(skb, WEIR_HOOK_TC_INGRESS, WEIR_KSTAT_SEEN_TC_INGRESS);
+	return run_tc(skb, WEIR_HOOK_TC_INGRESS, WEIR_KSTAT_SEEN_TC_INGRESS, 0);
+}
+
+SEC("tc")
+int sensor_tc_overlay_ingress(struct __sk_buff *skb)
+{
+	return run_tc(skb, WEIR_HOOK_TC_INGRESS, WEIR_KSTAT_SEEN_TC_INGRESS, 1);
 }
 
 SEC("tc")
 int sensor_tc_egress(struct __sk_buff *skb)
 {
-	return run_tc(skb, WEIR_HOOK_TC_EGRESS, WEIR_KSTAT_SEEN_TC_EGRESS);
+	return run_tc(skb, WEIR_HOOK_TC_EGRESS, WEIR_KSTAT_SEEN_TC_EGRESS, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

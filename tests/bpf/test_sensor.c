@@ -147,17 +147,22 @@ static int pass_verdict(enum weir_hook hook)
 	return hook == WEIR_HOOK_XDP || hook == WEIR_HOOK_UPLINK ? XDP_PASS : TC_ACT_OK;
 }
 
-/* Run @pkt once through @hook's program; assert PASS and an untouched packet. */
-static void run_on(struct source_bpf *sb, enum weir_hook hook, const uint8_t *pkt, uint32_t len)
+/* Run @pkt once through program @fd; assert @verdict (PASS) and an untouched packet. */
+static void run_fd(int fd, int verdict, const uint8_t *pkt, uint32_t len)
 {
 	uint8_t out[4096];
 	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
 			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 
-	assert_int_equal(bpf_prog_test_run_opts(prog_fd(sb, hook), &o), 0);
-	assert_int_equal(o.retval, pass_verdict(hook));
+	assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
+	assert_int_equal(o.retval, verdict);
 	assert_int_equal(o.data_size_out, len);
 	assert_memory_equal(out, pkt, len);
+}
+
+static void run_on(struct source_bpf *sb, enum weir_hook hook, const uint8_t *pkt, uint32_t len)
+{
+	run_fd(prog_fd(sb, hook), pass_verdict(hook), pkt, len);
 }
 
 static void run(enum weir_hook hook, const uint8_t *pkt, uint32_t len)
@@ -647,6 +652,38 @@ static void test_sensor_local_source_recorded_once(void **state)
 	assert_int_equal(source_bpf__local_ep_del(S.sb, AF_INET, &local), -ENOENT);
 }
 
+/* Overlay ingress skips packets for local pods (their veth egress records them). */
+static void test_sensor_overlay_ingress_skips_local_destination(void **state)
+{
+	uint64_t a[WEIR_KSTAT__MAX], b[WEIR_KSTAT__MAX];
+	struct in_addr local;
+	int fd;
+
+	(void)state;
+	if (!S.sb)
+		skip();
+	fd = bpf_program__fd(source_bpf__skel(S.sb)->progs.sensor_tc_overlay_ingress);
+	inet_pton(AF_INET, "10.0.0.2", &local);
+	set_cfg(4096, 0, WEIR_SNAPLEN_MAX, 0);
+	flows_clear(S.sb);
+	drain();
+	assert_int_equal(source_bpf__local_ep_add(S.sb, AF_INET, &local, 9), 0);
+	kstats(S.sb, a);
+	run_fd(fd, TC_ACT_OK, pkt_udp4, sizeof(pkt_udp4));	    /* remote 10.0.0.1 -> local pod */
+	RUN(TCE, udp4);						    /* ... recorded at its veth */
+	run_fd(fd, TC_ACT_OK, pkt_udp4_rev, sizeof(pkt_udp4_rev)); /* to a remote pod */
+	RUN(TCI, udp4_rev);					    /* veth TC ingress: no skip */
+	kstats(S.sb, b);
+	assert_int_equal(source_bpf__local_ep_del(S.sb, AF_INET, &local), 0);
+
+	assert_int_equal(delta(a, b, WEIR_KSTAT_SEEN_TC_INGRESS), 3);
+	assert_int_equal(delta(a, b, WEIR_KSTAT_DUP_SKIPPED), 1);
+	assert_int_equal(drain(), 3);
+	assert_int_equal(S.recs[0].h.hook, WEIR_HOOK_TC_EGRESS);
+	assert_int_equal(S.recs[0].h.pkts[0], 1);
+	assert_int_equal(S.recs[1].h.hook, WEIR_HOOK_TC_INGRESS);
+}
+
 /* Endpoints of a vanished pod veth are forgotten together, others stay. */
 static void test_sensor_local_ep_del_ifindex(void **state)
 {
@@ -905,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_disabled_passes),
 		cmocka_unit_test(test_sensor_config_clamped),
 		cmocka_unit_test(test_sensor_local_source_recorded_once),
+		cmocka_unit_test(test_sensor_overlay_ingress_skips_local_destination),
 		cmocka_unit_test(test_sensor_local_ep_del_ifindex),
 		cmocka_unit_test(test_sensor_kstat_names),
 		cmocka_unit_test(test_sensor_attach_tc_and_stale_removal),

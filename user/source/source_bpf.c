@@ -439,7 +439,11 @@ int source_bpf__attach(struct source_bpf *sb, int ifindex, enum source_bpf_mode 
 	/* Hooks this mode does not use may still hold a filter of a sensor
 	 * killed while running in another mode: it would record twice. */
 	if (mode == SOURCE_BPF_MODE_TC || mode == SOURCE_BPF_MODE_OVERLAY) {
-		err = tc_attach(ifindex, BPF_TC_INGRESS, bpf_program__fd(s->progs.sensor_tc_ingress));
+		const struct bpf_program *in = mode == SOURCE_BPF_MODE_OVERLAY ?
+						       s->progs.sensor_tc_overlay_ingress :
+						       s->progs.sensor_tc_ingress;
+
+		err = tc_attach(ifindex, BPF_TC_INGRESS, bpf_program__fd(in));
 		if (err)
 			goto fail;
 		a.tc_ingress = true;
