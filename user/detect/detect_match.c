@@ -779,7 +779,13 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 			  det_addr_value(&p->dst, p->ip_ver), dw->cand);
 	}
 	if (rs->hs) {
-		if (b->pkt_len && det_hs_scan(rs->hs, dw->hs, b->pkt, b->pkt_len, mark, dw->cand))
+		/* In-order data: the payload is the start of the stream's new part, whose
+		 * scan nominates the same rules; scanning it twice would only cost. */
+		bool pkt_in_stream = b->stream && b->sv.len - b->sv.new_off >= b->pkt_len &&
+				     !memcmp(b->sv.data + b->sv.new_off, b->pkt, b->pkt_len);
+
+		if (b->pkt_len && !pkt_in_stream &&
+		    det_hs_scan(rs->hs, dw->hs, b->pkt, b->pkt_len, mark, dw->cand))
 			STAT_INC(dw->stats, DETECT_HS_ERRORS);
 		if (b->stream) {
 			STAT_INC(dw->stats, DETECT_STREAM_CHUNKS);
