@@ -339,6 +339,41 @@ static void test_heur_port_scan_halfopen_probes_alert(void **state)
 	assert_int_equal(find_sid(fx->a, SID(HEUR_PORT_SCAN))->alert.anomaly.count, 2);
 }
 
+/* nmap -A: SYN, SYN/ACK, ACK, client RST without data on 443 and 80 (3 and 1 packets). */
+static void test_heur_port_scan_reset_probe_sessions_alert(void **state)
+{
+	struct fx *fx = *state;
+	struct weir_addr a = IP(10, 87, 1, 10), b = IP(10, 2, 0, 3);
+	struct heur_rec r[] = {
+		end(T0 + 20 * SEC, a, 49870, b, 443, true, 3, 1, 180, T0, T0 + SEC / 30),
+		end(T0 + 20 * SEC, a, 52236, b, 80, true, 3, 1, 180, T0 + SEC / 4, T0 + SEC / 3),
+	};
+
+	r[0].tcp_seen[0] |= F_RST;
+	r[1].tcp_seen[0] |= F_RST;
+	fx_feed(fx, r, 2);
+	fx_finish(fx);
+	assert_int_equal(fx->a->n, 1);
+	assert_int_equal(find_sid(fx->a, SID(HEUR_PORT_SCAN))->alert.anomaly.first_ns, T0);
+	assert_int_equal(find_sid(fx->a, SID(HEUR_PORT_SCAN))->alert.anomaly.count, 2);
+}
+
+/* Kubelet TCP probes connect and close with FIN on two ports: probe sessions, not resets. */
+static void test_heur_port_scan_silent_tcp_liveness_probes_two_ports(void **state)
+{
+	struct fx *fx = *state;
+	struct weir_addr kubelet = IP(10, 0, 0, 1), pod = IP(10, 2, 0, 3);
+	struct heur_rec r[20];
+
+	for (int i = 0; i < 20; i++)
+		r[i] = end(T0 + 60 * SEC + i, kubelet, (uint16_t)(50000 + i), pod,
+			   (uint16_t)(8080 + i % 2), true, 3, 2, 180, T0 + i * 10 * SEC / 4,
+			   T0 + i * 10 * SEC / 4 + SEC / 100);
+	fx_feed(fx, r, 20);
+	fx_finish(fx);
+	assert_int_equal(fx->a->n, 0);
+}
+
 /* Load balancers' half-open health checks hit one port again and again: not a scan. */
 static void test_heur_port_scan_silent_halfopen_healthcheck_single_port(void **state)
 {
@@ -1074,6 +1109,8 @@ int main(void)
 		T(test_heur_port_scan_rejected_alerts_once),
 		T(test_heur_port_scan_unanswered_alerts_at_flow_end),
 		T(test_heur_port_scan_halfopen_probes_alert),
+		T(test_heur_port_scan_reset_probe_sessions_alert),
+		T(test_heur_port_scan_silent_tcp_liveness_probes_two_ports),
 		T(test_heur_port_scan_silent_halfopen_healthcheck_single_port),
 		T(test_heur_port_scan_connect_probes_alert),
 		T(test_heur_port_scan_silent_completed_sessions_many_ports),

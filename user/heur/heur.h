@@ -128,8 +128,8 @@ struct heur_opts {
 	uint32_t suppress_s;        /* one alert per incident per this period; 0 = 3600 */
 	struct {
 		uint32_t ports, window_s;       /* port scan: 15 distinct ports in 300 s */
-		uint32_t halfopen_ports;        /* or half-open probes (SYN, SYN/ACK,
-						 * client RST) to this many ports: 2 */
+		uint32_t halfopen_ports;        /* or reset probes (client RST after the
+						 * SYN/ACK, no data) to this many ports: 2 */
 	} port_scan;
 	struct {
 		uint32_t hosts, window_s;       /* address sweep: 25 hosts in 300 s */

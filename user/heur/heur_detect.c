@@ -9,9 +9,11 @@
  *   client and 2 server packets (connect() scans). This is Zeek's scan policy
  *   (rejected and unanswered attempts) plus the fast scans that complete
  *   handshakes.
- * - a half-open probe is a client RST answering the server's SYN/ACK before
- *   the handshake completed: what raw-socket SYN scanners (nmap -sS, masscan)
- *   send and a normal TCP stack does not.
+ * - a reset probe is a client RST answering the server's SYN/ACK before the
+ *   handshake completed (what raw-socket SYN scanners such as nmap -sS and
+ *   masscan send, and a normal TCP stack does not), or right after it with
+ *   no data (a probe session the client reset). Reset probes to
+ *   port_scan.halfopen_ports distinct ports of one host are a scan as well.
  * - windows are tumbling: a window opens at the first counted record of a key
  *   and the next record at or after open + window_s opens a new one.
  * - an incident alerts once: at most one alert per window per key, and none
@@ -191,6 +193,15 @@ static struct heur_key key_make(uint8_t type, const struct weir_addr *a,
 
 /* --- port scan and address sweep ------------------------------------------- */
 
+/* When the attempt happened: a flow end is counted late, its SYN was at start_ns. */
+static void note_attempt(struct heur_entry *e, const struct heur_rec *r)
+{
+	uint64_t at = r->kind == HEUR_REC_FLOW_END ? r->start_ns : r->ts_ns;
+
+	if (at < e->first_ns)
+		e->first_ns = at;
+}
+
 static void port_scan_count(struct heur_engine *he, const struct heur_rec *r, bool halfopen)
 {
 	const struct heur_opts *o = &he->o;
@@ -205,6 +216,7 @@ static void port_scan_count(struct heur_engine *he, const struct heur_rec *r, bo
 	added = heur_set_add(&he->tab, &e->set, (uint32_t)r->sport + 1, thr);
 	if (added == 1)
 		sample_add_unique(e, &r->srv, r->sport);
+	note_attempt(e, r);
 	if (halfopen && o->port_scan.halfopen_ports)
 		heur_set_add(&he->tab, &e->set2, (uint32_t)r->sport + 1, o->port_scan.halfopen_ports);
 	if (e->alerted)
@@ -229,6 +241,7 @@ static void addr_sweep_count(struct heur_engine *he, const struct heur_rec *r)
 	window_roll(e, r->ts_ns, o->addr_sweep.window_s);
 	if (heur_set_add(&he->tab, &e->set, heur_addr_hash(&r->srv), thr) == 1)
 		sample_add_unique(e, &r->srv, r->sport);
+	note_attempt(e, r);
 	if (!e->alerted && e->set.n >= thr)
 		raise_alert(he, HEUR_ADDR_SWEEP, r, e, e->set.n, o->addr_sweep.window_s);
 }
@@ -491,9 +504,10 @@ static void on_flow_end(struct heur_engine *he, const struct heur_rec *r)
 		failed_attempt(he, r, false);        /* rejected or never answered */
 		return;
 	}
+	/* connect() probe; reset by the client without data it is a SYN-scan probe too */
 	if (r->pkts[FLOW_DIR_TOSERVER] <= PROBE_MAX_PKTS_TS &&
 	    r->pkts[FLOW_DIR_TOCLIENT] <= PROBE_MAX_PKTS_TC)
-		failed_attempt(he, r, false);        /* connect() probe */
+		failed_attempt(he, r, r->tcp_seen[FLOW_DIR_TOSERVER] & TH_RST);
 	brute_force(he, r);
 }
 
