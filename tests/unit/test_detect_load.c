@@ -146,6 +146,20 @@ static void test_detect_load_missing_file(void **state)
 	det_load_result_free(&res);
 }
 
+static void test_detect_load_bad_variable_fails(void **state)
+{
+	const char *paths[2] = { "tests/data/rules/snort3-community.subset.rules", NULL };
+	const struct detect_var vars[] = { { "HOME_NET", "[10.0.0.0/8" } };
+	struct detect_opts o = { .rule_paths = paths, .vars = vars, .n_vars = 1 };
+	struct det_load_result res;
+	struct det_ruleset *rs = det_ruleset_build(&o, true, &res);
+
+	(void)state;
+	assert_null(rs);
+	assert_int_equal(errno, EINVAL);
+	det_load_result_free(&res);
+}
+
 /* Run `weir rules check @path` with stdout and stderr in one temp file. */
 static int run_check(const char *path, char *out, size_t outlen)
 {
@@ -211,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_detect_load_skips_and_counts),
 		cmocka_unit_test(test_detect_load_strict_fails),
 		cmocka_unit_test(test_detect_load_missing_file),
+		cmocka_unit_test(test_detect_load_bad_variable_fails),
 		cmocka_unit_test(test_detect_load_rules_check_cli),
 		cmocka_unit_test(test_detect_load_rules_check_clean_exit),
 	};

@@ -158,6 +158,8 @@ static void count_skip(struct loader *l, const char *reason)
 	if (q && (strstr(reason, "unsupported") || strstr(reason, "unknown classtype")))
 		q = strchr(q + 1, '\'') ? strchr(q + 1, '\'') + 1 : NULL;
 	snprintf(key, sizeof(key), "%.*s", q ? (int)(q - reason) : (int)strlen(reason), reason);
+	for (size_t n = strlen(key); n && key[n - 1] == ' '; n--)
+		key[n - 1] = 0;
 	for (uint32_t i = 0; i < res->n_reasons; i++) {
 		if (!strcmp(res->reasons[i].reason, key)) {
 			res->reasons[i].count++;
@@ -704,6 +706,12 @@ struct det_ruleset *det_ruleset_build(const struct detect_opts *opts, bool quiet
 	e = det_ctx_init(&l.ctx);
 	for (uint32_t i = 0; !e && opts->vars && i < opts->n_vars; i++)
 		e = det_ctx_set_var(&l.ctx, opts->vars[i].name, opts->vars[i].value);
+	/* A bad override would fail every rule using it: report it once, by name. */
+	for (uint32_t i = 0; !e && opts->vars && i < opts->n_vars; i++) {
+		e = det_ctx_check_var(&l.ctx, opts->vars[i].name, err, sizeof(err));
+		if (e)
+			pr_warn("variable %s: %s\n", opts->vars[i].name, err);
+	}
 	if (!e)
 		e = load_classification(&l, opts);
 	for (uint32_t i = 0; !e && opts->rule_paths && opts->rule_paths[i]; i++)

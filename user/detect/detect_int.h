@@ -216,6 +216,9 @@ int det_ctx_init(struct det_parse_ctx *c);
 void det_ctx_free(struct det_parse_ctx *c);
 /* det_ctx_set_var() - define or override a variable (name without '$'). */
 int det_ctx_set_var(struct det_parse_ctx *c, const char *name, const char *value);
+/* det_ctx_check_var() - does variable @name parse as an address or a port group? */
+int det_ctx_check_var(const struct det_parse_ctx *c, const char *name, char *err,
+		      size_t errlen);
 /* det_ctx_load_classification() - parse classification.config text; errors to @err. */
 int det_ctx_add_classification(struct det_parse_ctx *c, const char *text, char *err,
 			       size_t errlen);

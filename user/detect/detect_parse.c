@@ -790,6 +790,31 @@ bool det_ports_match(const struct det_ports *p, uint16_t port)
 
 /* --- option values ---------------------------------------------------------- */
 
+int det_ctx_check_var(const struct det_parse_ctx *c, const char *name, char *err,
+		      size_t errlen)
+{
+	struct det_addrs a = { 0 };
+	struct det_ports p = { 0 };
+	char aerr[128] = "";
+	const char *v = var_get(c, *name == '$' ? name + 1 : name);
+	int e;
+
+	if (!v) {
+		seterr(err, errlen, "unknown variable '%s'", name);
+		return -EINVAL;
+	}
+	/* A variable is good if it reads as an address group or as a port group. */
+	e = parse_addr_top(c, v, &a, aerr, sizeof(aerr));
+	addrs_free(&a);
+	if (!e)
+		return 0;
+	e = parse_ports_top(c, v, &p, err, errlen);
+	rset_free(&p.p);
+	if (e && *aerr && !strchr(v, ':'))
+		seterr(err, errlen, "%s", aerr);
+	return e;
+}
+
 bool det_num_match(const struct det_num *n, uint32_t v)
 {
 	switch (n->cmp) {
