@@ -9,7 +9,8 @@ Prints one "PASS name", "FAIL name: why" or "SKIP name: why" line per test
   each weir-*.rules file follows the ruleset conventions (docs/signatures.md).
 - rules-pcaps-reproducible: gen_rules_pcaps.py regenerates the committed
   tests/data/pcaps/rules-*.pcap byte for byte.
-- rules-<family>-attack-*: the family's capture raises exactly its sids;
+- rules-<family>-attack-*: the family's capture raises exactly its sids, each
+  once per attacking flow (no repeats on later packets), with 1 or 2 workers;
   rules-<family>-benign-*: the benign capture of the same service raises no
   Weir alert (the false-positive rule is in the name).
 - real captures: Log4Shell (Fox-IT), the Fox-IT rules the language supports
@@ -76,9 +77,9 @@ def skip(name, why):
     print(f"SKIP {name}: {why}")
 
 
-def replay(pcap, rules=(SIGS,)):
+def replay(pcap, rules=(SIGS,), workers=1):
     """Run weir replay; return (exit status, [alert events], stderr)."""
-    cmd = [WEIR, "replay", "-q", "--eve", "-"]
+    cmd = [WEIR, "replay", "-q", "--eve", "-", "--workers", str(workers)]
     for r in rules:
         cmd += ["--rules", r]
     p = subprocess.run(cmd + [pcap], capture_output=True, text=True, timeout=120)
@@ -202,15 +203,28 @@ def test_reproducible():
 def test_cases():
     for name, _attack, sids, _benign, fp in gen.CASES:
         attack, benign = (os.path.join(PCAPS, f) for f in gen.pcap_names(name))
-        tname = f"rules-{name}-attack-raises-" + "-".join(str(s) for s in sids)
+        tname = f"rules-{name}-attack-raises-" + "-".join(str(s) for s in sorted(set(sids)))
+        want = {s: sids.count(s) for s in sids}
         rc, alerts, err = replay(attack)
         got = weir_sids(alerts)
-        report(rc == 0 and set(got) == set(sids), tname,
-               f"exit {rc}, got {sorted(got)} want {sorted(sids)} {err.strip()[:200]}")
+        report(rc == 0 and got == want, tname,
+               f"exit {rc}, got {got} want {want} {err.strip()[:200]}")
         rc, alerts, err = replay(benign)
         got = weir_sids(alerts)
         report(rc == 0 and not got, f"rules-{name}-benign-{fp}",
                f"exit {rc}, alerts {got} {err.strip()[:200]}")
+
+
+def test_workers():
+    """The alerts of every attack capture do not depend on the worker count."""
+    diff = []
+    for name, *_ in gen.CASES:
+        attack = os.path.join(PCAPS, gen.pcap_names(name)[0])
+        one = weir_sids(replay(attack)[1])
+        two = weir_sids(replay(attack, workers=2)[1])
+        if one != two:
+            diff.append(f"{name}: {one} vs {two}")
+    report(not diff, "rules-attack-captures-same-alerts-with-1-and-2-workers", "; ".join(diff))
 
 
 def test_thresholds():
@@ -299,6 +313,7 @@ def main():
     test_reproducible()
     test_cases()
     test_thresholds()
+    test_workers()
     test_log4shell()
     test_foxit()
     test_lateral_real()
