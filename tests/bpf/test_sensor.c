@@ -787,6 +787,43 @@ static void test_sensor_local_ep_del_ifindex(void **state)
 	assert_int_equal(source_bpf__local_ep_del_ifindex(S.sb, 7), 0);
 }
 
+static int ep_has(const char *ip, uint32_t ifindex)
+{
+	int fd = bpf_map__fd(source_bpf__skel(S.sb)->maps.local_ep_map);
+	struct weir_kaddr k = { .addr = { [10] = 0xff, [11] = 0xff } };
+	uint32_t val = 0;
+
+	inet_pton(AF_INET, ip, &k.addr[12]);
+	return !bpf_map_lookup_elem(fd, &k, &val) && val == ifindex;
+}
+
+/* A pod veth's endpoints follow the addresses inside the pod's namespace. */
+static void test_sensor_local_ep_sync_from_pod_namespace(void **state)
+{
+	int ifindex;
+
+	(void)state;
+	if (!S.sb)
+		skip();
+	assert_int_equal(system("ip netns del weirpod2 2>/dev/null; ip netns add weirpod2 && "
+				"ip link add vethweirS type veth peer name eth0 netns weirpod2 && "
+				"ip -n weirpod2 addr add 10.96.0.5/24 dev eth0"),
+			 0);
+	ifindex = (int)if_nametoindex("vethweirS");
+	assert_int_equal(source_bpf__local_ep_sync(S.sb, ifindex), 1);
+	assert_true(ep_has("10.96.0.5", (uint32_t)ifindex));
+
+	assert_int_equal(system("ip -n weirpod2 addr flush dev eth0 && "
+				"ip -n weirpod2 addr add 10.96.0.6/24 dev eth0"),
+			 0);
+	assert_int_equal(source_bpf__local_ep_sync(S.sb, ifindex), 1);
+	assert_false(ep_has("10.96.0.5", (uint32_t)ifindex));
+	assert_true(ep_has("10.96.0.6", (uint32_t)ifindex));
+
+	assert_int_equal(system("ip netns del weirpod2"), 0);
+	assert_int_equal(source_bpf__local_ep_del_ifindex(S.sb, (uint32_t)ifindex), 1);
+}
+
 static void test_sensor_kstat_names(void **state)
 {
 	unsigned int id;
@@ -1023,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_local_source_recorded_once),
 		cmocka_unit_test(test_sensor_overlay_ingress_skips_local_destination),
 		cmocka_unit_test(test_sensor_local_ep_del_ifindex),
+		cmocka_unit_test(test_sensor_local_ep_sync_from_pod_namespace),
 		cmocka_unit_test(test_sensor_kstat_names),
 		cmocka_unit_test(test_sensor_attach_tc_and_stale_removal),
 		cmocka_unit_test(test_sensor_remove_stale_all_sweeps_namespace),

@@ -26,6 +26,7 @@
 
 #include "core/log.h"
 #include "source/source_bpf.h"
+#include "source/source_iface.h"
 #include "sensor.skel.h"
 
 #define SOURCE_BPF_RING_DEFAULT (4U << 20)
@@ -557,6 +558,61 @@ int source_bpf__local_ep_del_ifindex(struct source_bpf *sb, uint32_t ifindex)
 		removed += !bpf_map_delete_elem(fd, &keys[i]);
 	free(keys);
 	return removed;
+}
+
+/* Addresses a pod has on one interface: a handful in practice. */
+#define SB_SYNC_MAX 32
+
+struct sb_sync {
+	struct weir_kaddr k[SB_SYNC_MAX];
+	int n;
+};
+
+static void sb_sync_addr(void *ctx, int family, const void *addr)
+{
+	struct sb_sync *sy = ctx;
+
+	if (sy->n < SB_SYNC_MAX && !sb_ep_key(family, addr, &sy->k[sy->n]))
+		sy->n++;
+}
+
+static bool sb_sync_has(const struct sb_sync *sy, const struct weir_kaddr *k)
+{
+	int i;
+
+	for (i = 0; i < sy->n; i++)
+		if (!memcmp(&sy->k[i], k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+int source_bpf__local_ep_sync(struct source_bpf *sb, int ifindex)
+{
+	int fd = bpf_map__fd(sb->skel->maps.local_ep_map);
+	struct weir_kaddr cur, next, stale[SB_SYNC_MAX];
+	uint32_t val, idx = (uint32_t)ifindex;
+	struct sb_sync sy = { .n = 0 };
+	int i, n = 0, ret;
+	bool first = true;
+
+	ret = source_iface_peer_addrs(ifindex, sb_sync_addr, &sy);
+	if (ret < 0)
+		return ret;
+	/* add first, then drop what the pod no longer has: no window in
+	 * which a current address is missing */
+	for (i = 0; i < sy.n; i++)
+		if (bpf_map_update_elem(fd, &sy.k[i], &idx, BPF_ANY))
+			return -errno;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &cur, &next)) {
+		first = false;
+		cur = next;
+		if (n < SB_SYNC_MAX && !bpf_map_lookup_elem(fd, &cur, &val) && val == idx &&
+		    !sb_sync_has(&sy, &cur))
+			stale[n++] = cur;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	return sy.n;
 }
 
 int source_bpf__read_kstats(struct source_bpf *sb, uint64_t *out)

@@ -157,6 +157,17 @@ int source_bpf__local_ep_del(struct source_bpf *sb, int family, const void *addr
 int source_bpf__local_ep_del_ifindex(struct source_bpf *sb, uint32_t ifindex);
 
 /*
+ * source_bpf__local_ep_sync() - make the endpoints of pod veth @ifindex the
+ * addresses configured on its peer, in the pod's namespace
+ * (source_iface_peer_addrs()): new ones added, vanished ones removed. A pod
+ * gets its address after its veth appears and changes it without any event
+ * on the host side, so call it on every event of a pod veth and again
+ * periodically (every few seconds) for each attached pod veth.
+ * Return: addresses now known for @ifindex, or -errno.
+ */
+int source_bpf__local_ep_sync(struct source_bpf *sb, int ifindex);
+
+/*
  * source_bpf__read_kstats() - kernel counters summed over CPUs into
  * @out[WEIR_KSTAT__MAX]. Return: 0 or -errno.
  */
