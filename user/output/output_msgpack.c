@@ -22,8 +22,8 @@
  * types, the reserved byte 0xc1 and trailing bytes. What passes is unpacked
  * into one reusable zone and converted to jansson, keeping key order.
  *
- * "payload" (packet bytes, off by default) is base64 text in EVE and bin in
- * msgpack; any bin decodes back to base64 text, so the round trip is exact.
+ * "payload" (packet bytes, off by default; a top-level key) is base64 text in
+ * EVE and bin in msgpack; any bin decodes back to base64 text, so the round trip is exact.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -189,7 +189,9 @@ static int pack_json(struct output_mp *mp, const json_t *j, int depth, bool payl
 		json_object_keylen_foreach((json_t *)j, key, klen, v) {
 			if (msgpack_pack_str(pk, klen) || msgpack_pack_str_body(pk, key, klen))
 				return -ENOMEM;
-			err = pack_json(mp, v, depth + 1, klen == 7 && !memcmp(key, "payload", 7));
+			/* EVE's "payload" is a top-level key */
+			err = pack_json(mp, v, depth + 1,
+					!depth && klen == 7 && !memcmp(key, "payload", 7));
 			if (err)
 				return err;
 		}

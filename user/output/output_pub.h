@@ -77,7 +77,7 @@ struct output_mp *output_mp__new(void);
 /*
  * output_mp_encode() - pack @obj (an EVE object, stamped or not) as one
  * msgpack map: objects -> maps (key order kept), arrays -> arrays, strings ->
- * str (the "payload" key's base64 string -> bin), integers -> int/uint,
+ * str (the top-level "payload" base64 string -> bin), integers -> int/uint,
  * reals -> float64, true/false/null -> bool/nil. The bytes stay valid in
  * the encoder's buffer until the next call; nothing is allocated per event
  * once the buffer has grown to the largest event.
