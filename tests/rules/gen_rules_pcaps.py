@@ -105,7 +105,10 @@ def docker_attack(c):
                ["Content-Type: application/json"], create)
     split = hdr.index(b"\r\n\r\n") + 4
     # The body arrives in a second segment: the rule must match on the stream.
-    c.tcp(ATTACKER, "10.244.2.20", 40001, 2375, [([hdr[:split], hdr[split:]], OK)])
+    # A plain create follows on the same connection: no second alert.
+    plain = http("POST", "/v1.41/containers/create?name=y", "10.244.2.20:2375",
+                 ["Content-Type: application/json"], b'{"Image":"alpine:3.19"}')
+    c.tcp(ATTACKER, "10.244.2.20", 40001, 2375, [([hdr[:split], hdr[split:]], OK), (plain, OK)])
     c.tcp(ATTACKER, "10.244.2.20", 40002, 2375,
           [(http("POST", "/v1.41/containers/4f1c9a/start", "10.244.2.20:2375"), OK)])
     c.tcp(ATTACKER, "10.244.2.20", 40003, 2375,
@@ -298,9 +301,14 @@ SHELLS = [
 
 
 def shell_attack(c):
+    # Each payload is followed on its connection by a request that repeats the
+    # rule's fast pattern harmlessly: one alert per connection, not two.
+    again = http("POST", "/api/ping", "app:8080", ["Content-Type: text/plain"],
+                 b"host=127.0.0.1 /dev/tcp/ -e / mkfifo python curl wget")
     for i, cmd in enumerate(SHELLS):
         c.tcp(ATTACKER, "10.244.2.22", 40061 + i, 8080,
-              [(http("POST", "/api/ping", "app:8080", ["Content-Type: text/plain"], cmd), OK)])
+              [(http("POST", "/api/ping", "app:8080", ["Content-Type: text/plain"], cmd), OK),
+               (again, OK)])
 
 
 def shell_benign(c):
