@@ -10,6 +10,9 @@
 	X(CAPTURE_CORRUPT_FILES, "capture.corrupt_files")          \
 	X(CAPTURE_UNSUPPORTED_LINKTYPE, "capture.unsupported_linktype") \
 	X(PIPELINE_QUEUE_WAITS, "pipeline.queue_waits")           \
-	X(PIPELINE_QUEUE_FULL, "pipeline.queue_full")
+	X(PIPELINE_QUEUE_FULL, "pipeline.queue_full")             \
+	X(PIPELINE_ALERT_LATENCY_P50, "pipeline.alert_latency_us.p50") \
+	X(PIPELINE_ALERT_LATENCY_P99, "pipeline.alert_latency_us.p99") \
+	X(PIPELINE_ALERT_LATENCY_MAX, "pipeline.alert_latency_us.max")
 
 #endif

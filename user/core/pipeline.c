@@ -44,6 +44,10 @@
 /* Live: how far the heuristics watermark trails the wall clock. */
 #define LIVE_WATERMARK_LAG_NS (2ull * 1000000000ull)
 
+/* Latency histogram: 4 buckets per power of 2 of microseconds. */
+#define LAT_SUB     4
+#define LAT_BUCKETS (64 * LAT_SUB)
+
 enum frame_kind {
 	FRAME_PKT,
 	FRAME_TICK,
@@ -91,6 +95,9 @@ struct pipeline {
 	uint64_t last_ts_ns;
 	uint64_t start_wall_ns;
 	_Atomic bool stop;      /* live: workers end */
+	/* Live: packet-to-event latency of alerts (output thread only). */
+	uint64_t lat_hist[LAT_BUCKETS];
+	uint64_t lat_max_us;
 };
 
 static uint64_t wall_ns(void)
@@ -381,6 +388,55 @@ out:
 
 /* --- output thread ----------------------------------------------------- */
 
+static unsigned lat_bucket(uint64_t us)
+{
+	unsigned hi, sub;
+
+	if (us < LAT_SUB)
+		return (unsigned)us;
+	hi = 63u - (unsigned)__builtin_clzll(us);
+	sub = (unsigned)(us >> (hi - 2)) & (LAT_SUB - 1);
+	return hi * LAT_SUB + sub;
+}
+
+/* Upper bound (us) of bucket @b: a percentile is reported conservatively. */
+static uint64_t lat_bucket_top(unsigned b)
+{
+	unsigned hi = b / LAT_SUB, sub = b % LAT_SUB;
+
+	if (b < LAT_SUB)
+		return b;
+	return ((uint64_t)(LAT_SUB + sub + 1) << hi) / LAT_SUB;
+}
+
+static void lat_record(struct pipeline *pl, const struct weir_event *ev)
+{
+	uint64_t now = wall_ns(), us;
+
+	if (ev->type != EVENT_ALERT || !pl->o.poll || ev->ts_ns > now)
+		return;
+	us = (now - ev->ts_ns) / 1000;
+	pl->lat_hist[lat_bucket(us)]++;
+	if (us > pl->lat_max_us)
+		pl->lat_max_us = us;
+}
+
+static uint64_t lat_percentile(const struct pipeline *pl, unsigned pct)
+{
+	uint64_t total = 0, seen = 0;
+
+	for (unsigned b = 0; b < LAT_BUCKETS; b++)
+		total += pl->lat_hist[b];
+	if (!total)
+		return 0;
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+		seen += pl->lat_hist[b];
+		if (seen * 100 >= total * pct)
+			return lat_bucket_top(b);
+	}
+	return pl->lat_max_us;
+}
+
 /*
  * A stats event with every counter. While workers run, their counters are
  * read without synchronisation: each is a naturally aligned 64-bit word that
@@ -393,6 +449,9 @@ static void write_stats(struct pipeline *pl, uint64_t ts_ns)
 	struct weir_event ev;
 
 	pipeline_stats_sum(pl, &sum);
+	STAT_ADD(&sum, PIPELINE_ALERT_LATENCY_P50, lat_percentile(pl, 50));
+	STAT_ADD(&sum, PIPELINE_ALERT_LATENCY_P99, lat_percentile(pl, 99));
+	STAT_ADD(&sum, PIPELINE_ALERT_LATENCY_MAX, pl->lat_max_us);
 	if (pl->o.extra_stats)
 		pl->o.extra_stats(pl->o.extra_stats_arg, &sum);
 	memset(&ev, 0, sizeof(ev));
@@ -424,6 +483,7 @@ static void *output_main(void *arg)
 				/* The writer counts its own failures (output.write_errors). */
 				if (pl->o.out)
 					output__write(pl->o.out, ev);
+				lat_record(pl, ev);
 				spsc_slots_pop(&w->evq);
 				n++;
 			}
