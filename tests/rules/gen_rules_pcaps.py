@@ -175,7 +175,10 @@ def etcd_attack(c):
     c.tcp(ATTACKER, "10.244.0.5", 40021, 2379,
           [(http("POST", "/v3/kv/range", "10.244.0.5:2379", ["Content-Type: application/json"],
                  b'{"key":"L3JlZ2lzdHJ5L3NlY3JldHMv","range_end":"L3JlZ2lzdHJ5L3NlY3JldHMw"}'),
-            OK)])
+            OK),
+           # a configmap read follows on the same connection: no second alert
+           (http("POST", "/v3/kv/range", "10.244.0.5:2379", ["Content-Type: application/json"],
+                 b'{"key":"L3JlZ2lzdHJ5L2NvbmZpZ21hcHMv"}'), OK)])
     c.tcp(ATTACKER, "10.244.0.5", 40022, 2379,
           [(http("POST", "/v3/kv/range", "10.244.0.5:2379", ["Content-Type: application/json"],
                  b'{"key": "AA==", "range_end": "AA=="}'), OK)])
@@ -496,9 +499,12 @@ def cloud_attack(c):
     c.tcp(ATTACKER, app, 40124, 8080, [(http(
         "GET", "/proxy?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/",
         "app:8080"), OK)])
+    # A token request, then a zone request on the same connection: one alert.
     c.tcp(ATTACKER, IMDS, 40125, 80, [(http(
         "GET", "/computeMetadata/v1/instance/service-accounts/default/token",
-        "metadata.google.internal", ["Metadata-Flavor: Google"]), OK)])
+        "metadata.google.internal", ["Metadata-Flavor: Google"]), OK),
+        (http("GET", "/computeMetadata/v1/instance/zone", "metadata.google.internal",
+              ["Metadata-Flavor: Google"]), OK)])
     c.tcp(ATTACKER, IMDS, 40126, 80, [(http(
         "GET", "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://"
         "management.azure.com/", IMDS, ["Metadata: true"]), OK)])
