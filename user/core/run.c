@@ -184,8 +184,12 @@ static void on_signal(int sig)
 
 /* --- ring records -> pipeline -------------------------------------------- */
 
+#define RUN_PODS_MAX 4096
+
 struct run_ctx {
 	struct source_bpf *sb;
+	int pods[RUN_PODS_MAX];     /* attached pod veths (ifindex), for endpoint sync */
+	uint32_t n_pods;
 	struct pipeline *pl;
 	int64_t mono_to_unix;
 	enum source_bpf_mode veth_mode;
@@ -243,7 +247,14 @@ static void on_iface(void *ctx, const struct source_iface_event *ev)
 	int err;
 
 	if (ev->gone) {
-		/* Its programs went with it: just forget it. */
+		/* Its programs went with it: just forget it and its endpoints. */
+		source_bpf__local_ep_del_ifindex(r->sb, (uint32_t)ev->ifindex);
+		for (uint32_t i = 0; i < r->n_pods; i++) {
+			if (r->pods[i] == ev->ifindex) {
+				r->pods[i] = r->pods[--r->n_pods];
+				break;
+			}
+		}
 		if (source_bpf__detach(r->sb, ev->ifindex) == 0)
 			pr_info("%s: gone, detached\n", ev->name);
 		return;
@@ -264,10 +275,30 @@ static void on_iface(void *ctx, const struct source_iface_event *ev)
 	err = source_bpf__attach(r->sb, ev->ifindex, mode);
 	if (err == -ENODEV)
 		return; /* vanished between the event and now */
-	if (err)
+	if (err) {
 		pr_warn("attach %s (%s): %s\n", ev->name, source_bpf_mode_name(mode), strerror(-err));
+		return;
+	}
+	pr_info("attached %s (%s)\n", ev->name, source_bpf_mode_name(mode));
+	if (ev->kind != SOURCE_IFACE_POD)
+		return;
+	/* Record once per node: the pod's addresses, read from its namespace. */
+	source_bpf__local_ep_sync(r->sb, ev->ifindex);
+	for (uint32_t i = 0; i < r->n_pods; i++)
+		if (r->pods[i] == ev->ifindex)
+			return;
+	if (r->n_pods < RUN_PODS_MAX)
+		r->pods[r->n_pods++] = ev->ifindex;
 	else
-		pr_info("attached %s (%s)\n", ev->name, source_bpf_mode_name(mode));
+		pr_warn("%s: more than %d pod interfaces, its addresses are not re-synced\n",
+			ev->name, RUN_PODS_MAX);
+}
+
+/* A pod's address can change with no host-side link event: re-read them. */
+static void run_sync_endpoints(struct run_ctx *r)
+{
+	for (uint32_t i = 0; i < r->n_pods; i++)
+		source_bpf__local_ep_sync(r->sb, r->pods[i]);
 }
 
 static void run_reload(struct run_ctx *r)
@@ -332,6 +363,7 @@ int run_main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char hostname[256] = "";
 	int ret = 1, err, n;
+	time_t last_sync = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	a.workers = ncpu > 0 ? (uint32_t)(ncpu < WEIR_WORKERS_MAX ? ncpu : WEIR_WORKERS_MAX) : 1;
@@ -367,7 +399,7 @@ int run_main(int argc, char **argv)
 		run.sb = source_bpf__new(&so);
 		if (!run.sb) {
 			pr_err("load BPF programs: %s%s\n", strerror(errno),
-			       errno == EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : "");
+			       errno == EPERM ? " (needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" : "");
 			goto out;
 		}
 	}
@@ -417,6 +449,9 @@ int run_main(int argc, char **argv)
 		pr_err("start workers: %s\n", strerror(-err));
 		goto out;
 	}
+	n = source_bpf_tc_remove_stale_all();
+	if (n > 0)
+		pr_warn("removed %d stale Weir TC filters left by a previous sensor\n", n);
 	n = source_iface__dump(si);
 	if (n < 0) {
 		pr_err("list interfaces: %s\n", strerror(-n));
@@ -428,9 +463,15 @@ int run_main(int argc, char **argv)
 
 	while (!sig_stop) {
 		struct pollfd pfd = { .fd = source_iface__fd(si), .events = POLLIN };
+		struct timespec now;
 
 		if (poll(&pfd, 1, 250) > 0)
 			source_iface__process(si);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec != last_sync) {
+			last_sync = now.tv_sec;
+			run_sync_endpoints(&run);
+		}
 		if (sig_reload) {
 			sig_reload = 0;
 			run_reload(&run);
