@@ -606,10 +606,13 @@ static void test_detect_packet_stream_split_and_retransmit(void **state)
 	d1.tcp_ack = 501;
 	d2.tcp_seq = 109;
 	d2.tcp_ack = 501;
+	/* sid 4: the fast pattern ("HELLO") lies in data inspected with the first
+	 * segment, the rest of the chain in the second one */
 	rig_open(&g,
 		 "alert tcp any any -> any 80 (content:\"WORLD\"; flow:established,to_server; sid:1;)\n"
 		 "alert tcp any any -> any 80 (content:\"RLD!\"; flow:no_stream; sid:2;)\n"
-		 "alert tcp any any -> any 80 (content:\"O WOR\"; flow:only_stream; sid:3;)\n");
+		 "alert tcp any any -> any 80 (content:\"O WOR\"; flow:only_stream; sid:3;)\n"
+		 "alert tcp any any -> any 80 (content:\"HELLO\"; content:\"D!\"; distance:0; sid:4;)\n");
 	ft = flow_table__new(NULL, on_end, g.dw, &g.stats);
 	assert_non_null(ft);
 	run(&g, ft, &syn, 1);
@@ -618,13 +621,14 @@ static void test_detect_packet_stream_split_and_retransmit(void **state)
 	run(&g, ft, &d1, 4);
 	assert_int_equal(g.sink.n, 0);
 	run(&g, ft, &d2, 5);
-	assert_int_equal(g.sink.n, 3);
+	assert_int_equal(g.sink.n, 4);
 	assert_int_equal(g.sink.sid[0], 1);
+	assert_int_equal(g.sink.sid[3], 4);
 	assert_int_equal(g.sink.pcap_cnt[0], 5);
 	run(&g, ft, &d2, 6);
 	/* only the packet rule sees the retransmission */
-	assert_int_equal(g.sink.n, 4);
-	assert_int_equal(g.sink.sid[3], 2);
+	assert_int_equal(g.sink.n, 5);
+	assert_int_equal(g.sink.sid[4], 2);
 	flow_table__flush(ft, FLOW_END_SHUTDOWN);
 	flow_table__free(ft);
 	rig_close(&g);

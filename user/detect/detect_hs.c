@@ -81,6 +81,10 @@ int det_hs_build(struct det_ruleset *rs, char *err, size_t errlen)
 		}
 		ents[n].nocase = pm->flags & DET_PM_NOCASE;
 		ents[n].rule = i;
+		/* The overlap the stream scan needs: a match of the whole content
+		 * reaching new data may hold a chopped fast pattern that does not. */
+		if (pm->len > rs->max_fp_len)
+			rs->max_fp_len = pm->len;
 		n++;
 	}
 	if (!n) {
@@ -184,10 +188,9 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	struct scan_ctx *c = arg;
 
 	(void)from;
-	(void)to;
 	(void)flags;
 	for (uint32_t i = c->h->first[id]; i < c->h->first[id + 1]; i++)
-		c->cb(c->arg, c->h->rules[i]);
+		c->cb(c->arg, c->h->rules[i], to);
 	return 0;
 }
 

@@ -276,6 +276,7 @@ struct det_ruleset {
 	char **files;               /* file names the rules point to */
 	uint32_t n_files;
 	struct det_hs *hs;          /* NULL when no rule has a fast pattern */
+	uint32_t max_fp_len;        /* longest content holding a fast pattern, bytes */
 	uint32_t max_thr_rules;
 	struct det_ruleset *retired_next; /* engine's list of replaced rulesets */
 };
@@ -322,15 +323,25 @@ struct det_ruleset *det_engine_current(struct detect_engine *de);
 int det_hs_build(struct det_ruleset *rs, char *err, size_t errlen);
 void det_hs_free(struct det_hs *h);
 
-typedef void (*det_hs_cb)(void *arg, uint32_t rule_idx);
+/* @end: offset in the scanned buffer just past the fast pattern's match. */
+typedef void (*det_hs_cb)(void *arg, uint32_t rule_idx, uint64_t end);
 struct det_hs_scratch;
 struct det_hs_scratch *det_hs_scratch_new(const struct det_hs *h);
 void det_hs_scratch_free(struct det_hs_scratch *s);
-/* det_hs_scan() - call @cb for every rule whose fast pattern occurs in @data. */
+/* det_hs_scan() - call @cb for every rule whose fast pattern occurs in @data
+ * (once per pattern: the first occurrence). */
 int det_hs_scan(const struct det_hs *h, struct det_hs_scratch *s, const uint8_t *data,
 		uint32_t len, det_hs_cb cb, void *arg);
 
 /* detect_match.c */
+
+/* det_fp_len() - bytes of @r's fast pattern as compiled (0: none). */
+static inline uint32_t det_fp_len(const struct det_rule *r)
+{
+	if (r->fp < 0)
+		return 0;
+	return r->pm[r->fp].flags & DET_PM_FP_CHOP ? r->pm[r->fp].fp_len : r->pm[r->fp].len;
+}
 
 /* det_pm_match() - does the payload chain of @r match @buf? The match must end
  * at or after @min_end (stream: only report matches reaching new data).

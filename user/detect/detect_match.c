@@ -75,11 +75,40 @@ struct det_flow_thr {
 	struct thr_state st;
 };
 
+/*
+ * Stream prefilter state of one direction. The stream window is scanned from
+ * just before its new data (the longest fast pattern minus one byte), not from
+ * its start: the look-behind was scanned with the packets that brought it. A
+ * rule nominated then whose chain did not complete may still match once more
+ * data arrives (fast pattern in old data, a later content in new data), so it
+ * stays a candidate ("sticky") while its fast pattern is inside the window.
+ * Past DET_STICKY_MAX such rules the direction goes back to full-window scans.
+ */
+#define DET_STICKY_MAX 32
+
+struct det_sticky {
+	uint32_t rule;
+	uint64_t start;        /* stream offset of the fast pattern's first byte */
+};
+
+struct det_stream_state {
+	struct det_sticky e[DET_STICKY_MAX];
+	uint32_t n;
+	bool full;
+};
+
 struct det_flow {
-	const struct det_ruleset *rs;  /* flowbit ids belong to this ruleset */
+	const struct det_ruleset *rs;  /* flowbit ids and sticky rules belong to this ruleset */
 	uint64_t *bits;
 	struct det_flow_thr *thr;
 	uint32_t n_thr;
+	struct det_stream_state *ss[2]; /* by enum flow_dir */
+};
+
+/* A fast pattern found by the stream scan. */
+struct det_nom {
+	uint32_t rule;
+	uint64_t start;
 };
 
 struct detect_worker {
@@ -89,6 +118,8 @@ struct detect_worker {
 	uint64_t *cand;
 	uint32_t cand_words;
 	uint32_t *hits;            /* matched rules of the current packet, in order */
+	struct det_nom *nom;       /* stream scan nominations of the current packet */
+	uint32_t n_nom;
 	pcre2_match_data *md;
 	struct weir_stats *stats;
 	detect_emit_fn emit;
@@ -372,9 +403,12 @@ static struct det_flow *flow_state(struct detect_worker *dw, struct flow *f)
 	struct det_flow *df = f->ext.detect;
 
 	if (df && df->rs != dw->rs) {
-		/* New ruleset: flowbit ids changed meaning; start the flow afresh. */
+		/* New ruleset: flowbit ids and rule indices changed meaning; start afresh. */
 		free(df->bits);
 		df->bits = NULL;
+		free(df->ss[0]);
+		free(df->ss[1]);
+		df->ss[0] = df->ss[1] = NULL;
 		df->rs = dw->rs;
 	}
 	if (!df) {
@@ -604,19 +638,23 @@ static int worker_use(struct detect_worker *dw, struct det_ruleset *rs)
 	uint32_t words = (rs->n_rules + 63) / 64;
 	uint64_t *cand = calloc(words ? words : 1, sizeof(*cand));
 	uint32_t *hits = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*hits));
+	struct det_nom *nom = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*nom));
 
-	if (!hs || !cand || !hits) {
+	if (!hs || !cand || !hits || !nom) {
 		det_hs_scratch_free(hs);
 		free(cand);
 		free(hits);
+		free(nom);
 		return -ENOMEM;
 	}
 	det_hs_scratch_free(dw->hs);
 	free(dw->cand);
 	free(dw->hits);
+	free(dw->nom);
 	dw->hs = hs;
 	dw->cand = cand;
 	dw->hits = hits;
+	dw->nom = nom;
 	dw->cand_words = words;
 	dw->rs = rs;
 	return 0;
@@ -658,15 +696,99 @@ void detect_worker__free(struct detect_worker *dw)
 	det_hs_scratch_free(dw->hs);
 	free(dw->cand);
 	free(dw->hits);
+	free(dw->nom);
 	pcre2_match_data_free(dw->md);
 	free(dw);
 }
 
-static void mark(void *arg, uint32_t idx)
+static void mark_bit(uint64_t *cand, uint32_t idx)
 {
-	uint64_t *cand = arg;
-
 	cand[idx / 64] |= 1ull << (idx % 64);
+}
+
+static void mark(void *arg, uint32_t idx, uint64_t end)
+{
+	(void)end;
+	mark_bit(arg, idx);
+}
+
+struct stream_scan {
+	struct detect_worker *dw;
+	uint64_t base;             /* stream offset of the scanned buffer's first byte */
+};
+
+/* Stream scan match: a candidate, and a possible sticky rule if its chain has
+ * more than the fast pattern (a one-element chain must end in new data). */
+static void mark_stream(void *arg, uint32_t idx, uint64_t end)
+{
+	struct stream_scan *c = arg;
+	struct detect_worker *dw = c->dw;
+	const struct det_rule *r = dw->rs->rules[idx];
+
+	mark_bit(dw->cand, idx);
+	if (r->n_pm > 1 && dw->n_nom < dw->rs->n_rules) {
+		dw->nom[dw->n_nom].rule = idx;
+		dw->nom[dw->n_nom].start = c->base + end - det_fp_len(r);
+		dw->n_nom++;
+	}
+}
+
+static struct det_stream_state *stream_state(struct detect_worker *dw, struct flow *f,
+					     enum flow_dir dir)
+{
+	struct det_flow *df = f ? f->ext.detect : NULL;
+
+	return df && df->rs == dw->rs ? df->ss[dir] : NULL;
+}
+
+/* Keep the sticky rules still in the window, add this packet's nominations. */
+static void sticky_update(struct detect_worker *dw, struct flow *f, enum flow_dir dir,
+			  uint64_t win_start)
+{
+	struct det_stream_state *ss = stream_state(dw, f, dir);
+	struct det_flow *df;
+	uint32_t o = 0;
+
+	if (ss && ss->full)
+		return;
+	if (ss) {
+		for (uint32_t i = 0; i < ss->n; i++)
+			if (ss->e[i].start >= win_start)
+				ss->e[o++] = ss->e[i];
+		ss->n = o;
+	}
+	for (uint32_t i = 0; i < dw->n_nom; i++) {
+		const struct det_nom *nm = &dw->nom[i];
+		uint32_t k;
+
+		if (nm->start < win_start)
+			continue;
+		if (!ss) {
+			df = flow_state(dw, f);
+			if (!df)
+				return;
+			ss = df->ss[dir] = calloc(1, sizeof(*ss));
+			if (!ss)
+				return;
+		}
+		for (k = 0; k < ss->n; k++)
+			if (ss->e[k].rule == nm->rule)
+				break;
+		if (k < ss->n) {
+			if (nm->start > ss->e[k].start)
+				ss->e[k].start = nm->start;
+			continue;
+		}
+		if (ss->n == DET_STICKY_MAX) {
+			ss->full = true;
+			ss->n = 0;
+			STAT_INC(dw->stats, DETECT_STREAM_FULL_SCAN);
+			return;
+		}
+		ss->e[ss->n].rule = nm->rule;
+		ss->e[ss->n].start = nm->start;
+		ss->n++;
+	}
 }
 
 /* Header-only rules whose indexed address group holds @v. */
@@ -686,7 +808,7 @@ static void aidx_mark(const struct det_aidx *ix, det_u128 v, uint64_t *cand)
 	if (!lo)
 		return;
 	for (uint32_t i = ix->off[lo - 1]; i < ix->off[lo]; i++)
-		mark(cand, ix->rules[i]);
+		mark_bit(cand, ix->rules[i]);
 }
 
 static void emit_alert(struct detect_worker *dw, const struct det_rule *r,
@@ -772,7 +894,7 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 	is_tcp = pbit == DET_PROTO_TCP;
 	if (!end_only) {
 		for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
-			mark(dw->cand, rs->hdr_only[pc][i]);
+			mark_bit(dw->cand, rs->hdr_only[pc][i]);
 		aidx_mark(&rs->aidx[DET_AIDX_SRC][p->ip_ver == 6],
 			  det_addr_value(&p->src, p->ip_ver), dw->cand);
 		aidx_mark(&rs->aidx[DET_AIDX_DST][p->ip_ver == 6],
@@ -781,16 +903,32 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 	if (rs->hs) {
 		/* In-order data: the payload is the start of the stream's new part, whose
 		 * scan nominates the same rules; scanning it twice would only cost. */
-		bool pkt_in_stream = b->stream && b->sv.len - b->sv.new_off >= b->pkt_len &&
+		bool pkt_in_stream = b->stream && b->pkt_len &&
+				     b->sv.len - b->sv.new_off >= b->pkt_len &&
 				     !memcmp(b->sv.data + b->sv.new_off, b->pkt, b->pkt_len);
 
 		if (b->pkt_len && !pkt_in_stream &&
 		    det_hs_scan(rs->hs, dw->hs, b->pkt, b->pkt_len, mark, dw->cand))
 			STAT_INC(dw->stats, DETECT_HS_ERRORS);
 		if (b->stream) {
+			struct det_stream_state *ss = stream_state(dw, f, fi->dir);
+			uint32_t from = 0;
+			struct stream_scan sc = { dw, 0 };
+
+			/* Scan from just before the new data unless the direction
+			 * fell back to full scans (or this is the last look). */
+			if (!end_only && !(ss && ss->full) && b->sv.new_off + 1 > rs->max_fp_len)
+				from = b->sv.new_off + 1 - rs->max_fp_len;
+			sc.base = b->sv.offset + from;
+			dw->n_nom = 0;
 			STAT_INC(dw->stats, DETECT_STREAM_CHUNKS);
-			if (det_hs_scan(rs->hs, dw->hs, b->sv.data, b->sv.len, mark, dw->cand))
+			STAT_ADD(dw->stats, DETECT_STREAM_BYTES, b->sv.len - from);
+			if (det_hs_scan(rs->hs, dw->hs, b->sv.data + from, b->sv.len - from,
+					mark_stream, &sc))
 				STAT_INC(dw->stats, DETECT_HS_ERRORS);
+			for (uint32_t i = 0; ss && i < ss->n; i++)
+				if (ss->e[i].start >= b->sv.offset)
+					mark_bit(dw->cand, ss->e[i].rule);
 		}
 	}
 
@@ -831,6 +969,8 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 	}
 	for (uint32_t i = 0; i < n_hits; i++)
 		emit_alert(dw, rs->rules[dw->hits[i]], p, fi);
+	if (b->stream && !end_only && rs->hs)
+		sticky_update(dw, f, fi->dir, b->sv.offset);
 }
 
 /* Pick up a reloaded ruleset. Return: false when the worker cannot run now. */
@@ -918,6 +1058,8 @@ void detect_flow_end(struct detect_worker *dw, struct flow *f)
 		free(df->thr[i].st.ports);
 	free(df->thr);
 	free(df->bits);
+	free(df->ss[0]);
+	free(df->ss[1]);
 	free(df);
 	f->ext.detect = NULL;
 }

@@ -7,6 +7,8 @@
 	X(DETECT_ALERTS, "detect.alerts")                                \
 	X(DETECT_PKTS, "detect.pkts")                                    \
 	X(DETECT_STREAM_CHUNKS, "detect.stream_chunks")                  \
+	X(DETECT_STREAM_BYTES, "detect.stream_bytes_scanned")            \
+	X(DETECT_STREAM_FULL_SCAN, "detect.stream_full_scan")            \
 	X(DETECT_FLOW_END_CHUNKS, "detect.flow_end_chunks")              \
 	X(DETECT_THRESHOLDED, "detect.thresholded")                      \
 	X(DETECT_THRESHOLD_NOMEM, "detect.threshold_nomem")              \
