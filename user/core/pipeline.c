@@ -337,7 +337,7 @@ static void worker_live(struct pipeline_worker *w)
 	uint64_t last_tick = 0, now;
 
 	while (!atomic_load(&pl->stop)) {
-		pl->o.poll(pl->o.poll_arg, w->id, 100);
+		pl->o.poll(pl->o.poll_arg, w->id, (int)pl->o.poll_ms);
 		now = wall_ns();
 		if (now - last_tick >= 1000000000ull) {
 			/* Records reach a worker up to a poll period late, and a ring
@@ -538,6 +538,8 @@ struct pipeline *pipeline__new(const struct pipeline_opts *opts)
 		pl->o.worker_queue_bytes = 8ull << 20;
 	if (!pl->o.event_queue_slots)
 		pl->o.event_queue_slots = 8192;
+	if (!pl->o.poll_ms)
+		pl->o.poll_ms = 20;
 	pl->w = calloc(pl->o.workers, sizeof(*pl->w));
 	if (!pl->w)
 		goto err;

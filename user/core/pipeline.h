@@ -40,6 +40,8 @@ struct pipeline_opts {
 	 */
 	int (*poll)(void *arg, uint32_t worker, int timeout_ms);
 	void *poll_arg;
+	uint32_t poll_ms;            /* live: longest wait per poll; 0 = 20 ms. Bounds the
+				      * delay of records below the ring's wake-up threshold */
 	uint32_t stats_interval_s;   /* output thread writes a stats event this often; 0 = only at the end */
 	/* Extra counters summed into stats events (kernel counters, ...): called on the output thread. */
 	void (*extra_stats)(void *arg, struct weir_stats *sum);

@@ -54,6 +54,7 @@ enum {
 	OPT_SAMPLE_RATE,
 	OPT_SNAPLEN,
 	OPT_WAKEUP_BYTES,
+	OPT_POLL_MS,
 };
 
 static const struct argp_option run_options[] = {
@@ -68,6 +69,7 @@ static const struct argp_option run_options[] = {
 	{ "sample-rate", OPT_SAMPLE_RATE, "N", 0, "Record 1 in N packets past the head (default 32; 0 = none)", 3 },
 	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each frame recorded (default 1536, the maximum)", 3 },
 	{ "wakeup-bytes", OPT_WAKEUP_BYTES, "BYTES", 0, "Wake a worker when its ring holds this much (default 65536)", 3 },
+	{ "poll-ms", OPT_POLL_MS, "MS", 0, "Read each ring at least this often (default 20): bounds the delay of a quiet ring", 3 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (repeat for debug, incl. libbpf)", 5 },
 	{ 0 },
 };
@@ -136,6 +138,11 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 		if (cli_parse_size(arg, 0, 1u << 30, &v))
 			argp_error(state, "--wakeup-bytes: bad size '%s'", arg);
 		a->kcfg.wakeup_bytes = (uint32_t)v;
+		break;
+	case OPT_POLL_MS:
+		if (cli_parse_u64(arg, 1, 1000, &v))
+			argp_error(state, "--poll-ms: '%s' is not from 1 to 1000", arg);
+		a->po.poll_ms = (uint32_t)v;
 		break;
 	case 'v':
 		log_set_level(log_get_level() == LOG_LEVEL_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG);
