@@ -15,7 +15,7 @@ PKGS=(
 	libmicrohttpd-dev libcurl4-openssl-dev libmnl-dev
 	libcmocka-dev
 	python3 python3-scapy python3-msgpack python3-jsonschema
-	tcpreplay iproute2 iputils-ping iperf3 socat netcat-openbsd tcpdump time
+	tcpreplay iproute2 iputils-ping iperf3 ethtool socat netcat-openbsd tcpdump time bc
 )
 
 missing=()
