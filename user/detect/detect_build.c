@@ -486,35 +486,56 @@ static int assign_flowbits(struct det_ruleset *rs)
 	return 0;
 }
 
-/* An address group this small (per family) is worth indexing. */
-#define DET_AIDX_MAX_COVER ((det_u128)1 << 16)
+/*
+ * An address group this small is worth indexing: at most 1/16 of the IPv4
+ * space (block lists of /16../24 networks qualify; $HOME_NET, 1/256 of the
+ * space, too) and 2^96 IPv6 addresses. Wider groups (!$HOME_NET, any) would
+ * sit in almost every interval of the index and are checked linearly instead.
+ */
+#define DET_AIDX_MAX_V4 ((det_u128)1 << 28)
+#define DET_AIDX_MAX_V6 ((det_u128)1 << 96)
 
-static det_u128 rset_cover(const struct det_rset *s)
+/* Addresses in @s, or @max + 1 when more than @max. */
+static det_u128 rset_cover(const struct det_rset *s, det_u128 max)
 {
 	det_u128 c = 0;
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		det_u128 n = s->r[i].hi - s->r[i].lo;
 
-		if (n >= DET_AIDX_MAX_COVER || c + n + 1 > DET_AIDX_MAX_COVER)
-			return DET_AIDX_MAX_COVER + 1;
+		if (n >= max || c + n + 1 > max)
+			return max + 1;
 		c += n + 1;
 	}
 	return c;
 }
 
-/* Which side of @r to index, or -1 (both sides too wide, or any, or <>). */
+/* Share of its families' space the group covers, in 1/2^32 units (0 = tiny); -1 if wide. */
+static int64_t addrs_weight(const struct det_addrs *a)
+{
+	det_u128 c4, c6;
+
+	if (a->any)
+		return -1;
+	c4 = rset_cover(&a->v4, DET_AIDX_MAX_V4);
+	c6 = rset_cover(&a->v6, DET_AIDX_MAX_V6);
+	if (c4 > DET_AIDX_MAX_V4 || c6 > DET_AIDX_MAX_V6)
+		return -1;
+	return (int64_t)(c4 + (c6 >> 96));
+}
+
+/* Which side of @r to index (the more selective one), or -1 (both wide, or <>). */
 static int aidx_side(const struct det_rule *r)
 {
-	det_u128 cs, cd;
+	int64_t ws, wd;
 
 	if (r->bidir)
 		return -1;
-	cs = r->src.any ? DET_AIDX_MAX_COVER + 1 : rset_cover(&r->src.v4) + rset_cover(&r->src.v6);
-	cd = r->dst.any ? DET_AIDX_MAX_COVER + 1 : rset_cover(&r->dst.v4) + rset_cover(&r->dst.v6);
-	if (cs > DET_AIDX_MAX_COVER && cd > DET_AIDX_MAX_COVER)
-		return -1;
-	return cs <= cd ? DET_AIDX_SRC : DET_AIDX_DST;
+	ws = addrs_weight(&r->src);
+	wd = addrs_weight(&r->dst);
+	if (ws >= 0 && wd >= 0)
+		return ws <= wd ? DET_AIDX_SRC : DET_AIDX_DST;
+	return ws >= 0 ? DET_AIDX_SRC : wd >= 0 ? DET_AIDX_DST : -1;
 }
 
 struct aidx_ev {
