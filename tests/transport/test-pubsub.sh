@@ -159,8 +159,11 @@ fi
 # must take about as long as with nobody listening. nanomsg's PUB drops for
 # that subscriber without telling the publisher, so the publisher's stats
 # show every event sent and no failure; the loss shows at the subscriber
-# (received < events). A gap *report* needs events after the subscriber
-# resumes: test-tail-gaps.sh covers that with a steady publisher.
+# (received < events). What was already buffered for the stopped subscriber
+# is lost too once the replay exits: nanomsg keeps received data per pipe
+# and discards it when the peer closes. A gap *report* needs events after
+# the subscriber resumes: test-tail-gaps.sh covers that with a steady
+# publisher.
 t=pubsub:stopped-subscriber
 $PY tests/transport/gen-udp-flows.py 50000 "$TMP/flows.pcap"
 path=$TMP/st.ipc
