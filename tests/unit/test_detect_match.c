@@ -634,6 +634,49 @@ static void test_detect_packet_stream_split_and_retransmit(void **state)
 	rig_close(&g);
 }
 
+static void test_detect_packet_stream_sticky_overflow(void **state)
+{
+	struct rig g;
+	struct flow_table *ft;
+	char rules[64 * 96] = "";
+	/* the handshake and two segments of test_detect_packet_stream_split_and_retransmit */
+	struct weir_pkt syn = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x02, "", T0);
+	struct weir_pkt synack = tcp("10.0.0.2", 80, "10.0.0.1", 40000, 0x12, "", T0);
+	struct weir_pkt ack = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x10, "", T0);
+	struct weir_pkt d1 = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x18, "HELLO WO", T0);
+	struct weir_pkt d2 = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x18, "RLD!", T0);
+
+	(void)state;
+	syn.tcp_seq = 100;
+	synack.tcp_seq = 500;
+	synack.tcp_ack = 101;
+	ack.tcp_seq = 101;
+	ack.tcp_ack = 501;
+	d1.tcp_seq = 101;
+	d1.tcp_ack = 501;
+	d2.tcp_seq = 109;
+	d2.tcp_ack = 501;
+	/* 40 unfinished chains on one fast pattern: more than the sticky list
+	 * holds, so the direction falls back to full-window scans */
+	for (int i = 1; i <= 40; i++)
+		snprintf(rules + strlen(rules), sizeof(rules) - strlen(rules),
+			 "alert tcp any any -> any 80 (content:\"HELLO\"; content:\"D!\"; distance:0; sid:%d;)\n",
+			 i);
+	rig_open(&g, rules);
+	ft = flow_table__new(NULL, on_end, g.dw, &g.stats);
+	assert_non_null(ft);
+	run(&g, ft, &syn, 1);
+	run(&g, ft, &synack, 2);
+	run(&g, ft, &ack, 3);
+	run(&g, ft, &d1, 4);
+	run(&g, ft, &d2, 5);
+	assert_int_equal(g.sink.n, 40);
+	assert_int_equal(STAT_GET(&g.stats, DETECT_STREAM_FULL_SCAN), 1);
+	flow_table__flush(ft, FLOW_END_SHUTDOWN);
+	flow_table__free(ft);
+	rig_close(&g);
+}
+
 static void test_detect_flow_end_inspects_flushed_stream(void **state)
 {
 	struct rig g;
@@ -696,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_detect_packet_address_index),
 		cmocka_unit_test(test_detect_packet_reload_swaps_ruleset),
 		cmocka_unit_test(test_detect_packet_stream_split_and_retransmit),
+		cmocka_unit_test(test_detect_packet_stream_sticky_overflow),
 		cmocka_unit_test(test_detect_flow_end_inspects_flushed_stream),
 	};
 
