@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * baseline.bpf.c - the yardstick of bench/bpf_pps.c: parse the frame and
  * update its flow, as the sensor does, with no config, counters, sampling
@@ -40,4 +40,4 @@ int baseline_tc(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * compiler.bpf.h - compiler helpers for the BPF programs: inlining, branch
  * hints, READ_ONCE and compile-time checks. The one home for these, so no

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * flow.bpf.h - the direction-normalised kernel flow table: key building,
  * the symmetric hashes, and per-direction counters. The sampling decision

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * handle.bpf.h - the per-packet path shared by every program:
  * config -> parse (-> decapsulate) -> once-per-node check -> flow table ->

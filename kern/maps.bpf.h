@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * maps.bpf.h - every map of the sensor programs. Sizes come from
  * include/weir/limits.h, key and value types from include/weir/abi.h (the

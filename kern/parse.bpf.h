@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * parse.bpf.h - cursor parsing of one frame: Ethernet, up to
  * WEIR_VLAN_MAX_DEPTH VLAN tags, IPv4 (options), IPv6 (extension chain

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * record.bpf.h - ring output: reserve a record in the packet's shard, fill
  * the struct weir_rec header, copy the frame with bpf_xdp_load_bytes /

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * sample.bpf.h - the sampling policy of DESIGN.md §4: which packets become
  * ring records. In order of what matters most to detection:

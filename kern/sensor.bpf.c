@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * sensor.bpf.c - the program sections of the live sensor. Each one builds
  * a struct pkt_ctx for its hook and runs handle_packet() (handle.bpf.h);
@@ -79,4 +79,4 @@ int sensor_tc_egress(struct __sk_buff *skb)
 	return run_tc(skb, WEIR_HOOK_TC_EGRESS, WEIR_KSTAT_SEEN_TC_EGRESS, 0);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

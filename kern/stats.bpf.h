@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * stats.bpf.h - per-CPU counters and the one exit of every program.
  * Counter ids are enum weir_kstat (include/weir/abi.h); the map is
