@@ -159,11 +159,13 @@ static void sink_emit(void *arg, const struct weir_event *ev)
 {
 	struct sink *s = arg;
 
+	int i = s->n < 64 ? s->n : 63; /* past 64 only the count matters */
+
 	assert_int_equal(ev->type, EVENT_ALERT);
 	assert_string_equal(ev->alert.action, "allowed");
-	s->sid[s->n] = ev->alert.sig->sid;
-	s->dir[s->n] = ev->direction;
-	s->pcap_cnt[s->n] = ev->pcap_cnt;
+	s->sid[i] = ev->alert.sig->sid;
+	s->dir[i] = ev->direction;
+	s->pcap_cnt[i] = ev->pcap_cnt;
 	s->n++;
 }
 
@@ -436,6 +438,30 @@ static void test_detect_packet_threshold_by_src_keys(void **state)
 	detect_packet(g.dw, NULL, &a, NULL);
 	detect_packet(g.dw, NULL, &b, NULL);
 	assert_int_equal(g.sink.n, 2);
+	rig_close(&g);
+}
+
+static void test_detect_packet_threshold_table_sweeps(void **state)
+{
+	struct rig g;
+	/* IP(src=10.x.y.z)/TCP(dport=22,flags="S") from 65536 sources at T0, then
+	 * twice from one more source 5 s later */
+	struct weir_pkt p = tcp("10.0.0.1", 1000, "10.255.0.1", 22, 0x02, "", T0);
+
+	(void)state;
+	rig_open(&g, "alert tcp any any -> any 22 (flags:S; threshold:type limit, track by_src, count 1, seconds 1; sid:1;)\n");
+	for (uint32_t i = 0; i < 65536; i++) {
+		p.src.a[0] = htonl(0x0a000000u + i);
+		detect_packet(g.dw, NULL, &p, NULL);
+	}
+	p.src = ip4("192.168.1.1");
+	p.ts_ns = T0 + 5 * SEC;
+	detect_packet(g.dw, NULL, &p, NULL);
+	detect_packet(g.dw, NULL, &p, NULL);
+	/* the full table dropped the expired windows, so the new source is limited */
+	assert_int_equal(g.sink.n, 65537);
+	assert_int_equal(STAT_GET(&g.stats, DETECT_THRESHOLD_SWEEPS), 1);
+	assert_int_equal(STAT_GET(&g.stats, DETECT_THRESHOLD_NOMEM), 0);
 	rig_close(&g);
 }
 
@@ -733,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_detect_packet_flowbits_same_packet),
 		cmocka_unit_test(test_detect_packet_threshold_types),
 		cmocka_unit_test(test_detect_packet_threshold_by_src_keys),
+		cmocka_unit_test(test_detect_packet_threshold_table_sweeps),
 		cmocka_unit_test(test_detect_packet_backoff_and_by_flow),
 		cmocka_unit_test(test_detect_packet_unique_on),
 		cmocka_unit_test(test_detect_packet_alert_order),

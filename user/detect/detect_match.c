@@ -65,6 +65,7 @@ struct thr_key {
 struct thr_ent {
 	struct thr_key k;
 	struct thr_state st;
+	uint64_t expire_ns;    /* window end: the entry can go after it (0: never, backoff) */
 	struct thr_ent *next;
 };
 
@@ -269,8 +270,30 @@ static uint32_t thr_hash(const struct thr_key *k)
 	return h;
 }
 
-static struct thr_state *thr_lookup(struct detect_worker *dw, const struct thr_key *k,
-				    bool *fresh)
+/* A full table drops the entries whose window has passed (they would restart anyway). */
+static void thr_sweep(struct detect_worker *dw, uint64_t now)
+{
+	for (uint32_t b = 0; b < DET_THR_BUCKETS; b++) {
+		struct thr_ent **pp = &dw->thr[b];
+
+		while (*pp) {
+			struct thr_ent *e = *pp;
+
+			if (e->expire_ns && e->expire_ns <= now) {
+				*pp = e->next;
+				free(e->st.ports);
+				free(e);
+				dw->n_thr--;
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+	STAT_INC(dw->stats, DETECT_THRESHOLD_SWEEPS);
+}
+
+static struct thr_ent *thr_lookup(struct detect_worker *dw, const struct thr_key *k,
+				  uint64_t now, bool *fresh)
 {
 	uint32_t b = thr_hash(k) % DET_THR_BUCKETS;
 	struct thr_ent *e;
@@ -278,9 +301,11 @@ static struct thr_state *thr_lookup(struct detect_worker *dw, const struct thr_k
 	for (e = dw->thr[b]; e; e = e->next) {
 		if (!memcmp(&e->k, k, sizeof(*k))) {
 			*fresh = false;
-			return &e->st;
+			return e;
 		}
 	}
+	if (dw->n_thr >= DET_THR_MAX)
+		thr_sweep(dw, now);
 	if (dw->n_thr >= DET_THR_MAX)
 		return NULL;
 	e = calloc(1, sizeof(*e));
@@ -291,7 +316,7 @@ static struct thr_state *thr_lookup(struct detect_worker *dw, const struct thr_k
 	dw->thr[b] = e;
 	dw->n_thr++;
 	*fresh = true;
-	return &e->st;
+	return e;
 }
 
 static bool within_window(const struct thr_state *st, const struct det_thr *t, uint64_t now)
@@ -455,8 +480,9 @@ static bool thr_check(struct detect_worker *dw, const struct det_rule *r, const 
 		      uint8_t which, const struct weir_pkt *p, struct flow *f)
 {
 	uint16_t port = t->unique == DET_UNIQUE_SRC_PORT ? p->sport : p->dport;
+	struct thr_ent *ent = NULL;
 	struct thr_state *st;
-	bool fresh = true;
+	bool fresh = true, alert;
 
 	if (t->track == DET_TRACK_FLOW) {
 		struct det_flow *df;
@@ -479,13 +505,20 @@ static bool thr_check(struct detect_worker *dw, const struct det_rule *r, const 
 			k.a = p->dst;
 		if (t->track == DET_TRACK_BOTH)
 			k.b = p->dst;
-		st = thr_lookup(dw, &k, &fresh);
+		ent = thr_lookup(dw, &k, p->ts_ns, &fresh);
+		st = ent ? &ent->st : NULL;
 	}
 	if (!st) {
 		STAT_INC(dw->stats, DETECT_THRESHOLD_NOMEM);
 		return true;
 	}
-	return thr_apply(t, st, fresh, p->ts_ns, port);
+	alert = thr_apply(t, st, fresh, p->ts_ns, port);
+	/* After its window the entry would restart anyway: a full table may drop it.
+	 * Backoff counts never restart. */
+	if (ent)
+		ent->expire_ns = t->type == DET_THR_BACKOFF ?
+					 0 : st->start_ns + ((uint64_t)t->seconds + 1) * 1000000000ull;
+	return alert;
 }
 
 /* --- verification ---------------------------------------------------------- */

@@ -12,6 +12,7 @@
 	X(DETECT_FLOW_END_CHUNKS, "detect.flow_end_chunks")              \
 	X(DETECT_THRESHOLDED, "detect.thresholded")                      \
 	X(DETECT_THRESHOLD_NOMEM, "detect.threshold_nomem")              \
+	X(DETECT_THRESHOLD_SWEEPS, "detect.threshold_sweeps")            \
 	X(DETECT_HS_ERRORS, "detect.hs_errors")                          \
 	X(DETECT_RELOAD_NOMEM, "detect.reload_nomem")
 
