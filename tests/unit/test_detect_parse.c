@@ -254,8 +254,14 @@ static void test_detect_parse_fast_pattern_forms(void **state)
 {
 	struct det_rule *a = parse("alert tcp any any -> any any (content:\"abcdef\"; fast_pattern:only; sid:1;)");
 	struct det_rule *b = parse("alert tcp any any -> any any (content:\"abcdef\"; fast_pattern:2,3; sid:2;)");
+	struct det_rule *c = parse("alert tcp any any -> any any (content:\"abcdef\",fast_pattern,"
+				   "fast_pattern_offset 1,fast_pattern_length 4; sid:3;)");
 
 	(void)state;
+	assert_true(c->pm[0].flags & DET_PM_FP_CHOP);
+	assert_int_equal(c->pm[0].fp_off, 1);
+	assert_int_equal(c->pm[0].fp_len, 4);
+	det_rule_free(c);
 	assert_true(a->pm[0].flags & DET_PM_FP_ONLY);
 	assert_true(b->pm[0].flags & DET_PM_FP_CHOP);
 	assert_int_equal(b->pm[0].fp_off, 2);

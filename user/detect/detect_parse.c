@@ -1190,6 +1190,25 @@ static int apply_modifier(struct det_rule *r, struct det_pm *pm, const char *kw,
 		}
 		return 0;
 	}
+	if (!strcmp(kw, "fast_pattern_offset") || !strcmp(kw, "fast_pattern_length")) {
+		/* Snort 3 spelling of fast_pattern:offset,length */
+		uint32_t u;
+
+		if (!val || parse_u32(val, 65535, &u))
+			goto bad;
+		if (!(pm->flags & DET_PM_FP_CHOP)) {
+			pm->fp_off = 0;
+			pm->fp_len = (uint16_t)pm->len;
+		}
+		pm->flags |= DET_PM_FP | DET_PM_FP_CHOP;
+		if (kw[13] == 'o')
+			pm->fp_off = (uint16_t)u;
+		else
+			pm->fp_len = (uint16_t)u;
+		if (!pm->fp_len || (uint32_t)pm->fp_off + pm->fp_len > pm->len)
+			goto bad;
+		return 0;
+	}
 	if (!val || parse_i32(val, &v)) {
 		if (val && (isalpha((unsigned char)*trim(val)) || *val == '_'))
 			seterr(err, errlen, "%s: byte_extract variables are not supported", kw);
