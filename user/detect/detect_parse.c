@@ -1201,10 +1201,16 @@ static int apply_modifier(struct det_rule *r, struct det_pm *pm, const char *kw,
 			pm->fp_len = (uint16_t)pm->len;
 		}
 		pm->flags |= DET_PM_FP | DET_PM_FP_CHOP;
-		if (kw[13] == 'o')
+		if (kw[13] == 'o') {
+			/* offset first: the length defaults to the rest of the content */
+			if (u >= pm->len)
+				goto bad;
 			pm->fp_off = (uint16_t)u;
-		else
+			if ((uint32_t)pm->fp_off + pm->fp_len > pm->len)
+				pm->fp_len = (uint16_t)(pm->len - u);
+		} else {
 			pm->fp_len = (uint16_t)u;
+		}
 		if (!pm->fp_len || (uint32_t)pm->fp_off + pm->fp_len > pm->len)
 			goto bad;
 		return 0;
