@@ -9,6 +9,9 @@
  * decoded object, encoded again with output_mp_encode() and decoded again,
  * is the same line. The only accepted input the encoder may refuse is a
  * "payload" string that is not base64 (the sensor never produces one).
+ * The same input then goes through tail's whole per-message path
+ * (output_tail_message(): envelope checks, seq tracking across inputs, the
+ * printed line), output to /dev/null.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct output_mp_dec *dec;
 static struct output_mp *mp;
+static struct output_tail *tail;
 static char *line1, *line2;
 static size_t cap1, cap2;
 
@@ -34,9 +38,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!dec) {
 		dec = output_mp_dec__new();
 		mp = output_mp__new();
-		if (!dec || !mp)
+		FILE *null = fopen("/dev/null", "w");
+
+		tail = null ? output_tail__new(0, null, null) : NULL;
+		if (!dec || !mp || !tail)
 			abort();
 	}
+	if (output_tail_message(tail, data, size) < 0)
+		abort();
 	j = output_mp_decode(dec, data, size);
 	if (!j) {
 		if (errno != EBADMSG && errno != ENOMEM)

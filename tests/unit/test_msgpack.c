@@ -4,7 +4,8 @@
  * EVE line, byte for byte, for every event type; the envelope; exact msgpack
  * bytes of small objects; garbage rejected cleanly (no crash, no huge
  * allocation); the publisher's URL checks, ipc file mode, and delivery of
- * the writer's very line to a subscriber.
+ * the writer's very line to a subscriber; `weir tail`'s per-message logic
+ * (gaps, late join, restarts, --type, garbage).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -580,6 +581,231 @@ static void test_msgpack_pub_no_subscriber_counted(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+
+/* ---- weir tail's message handling ------------------------------------- */
+
+struct tail_fixture {
+	struct output_tail *t;
+	struct output_mp *mp;
+	char *out, *err;
+	size_t out_len, err_len;
+	FILE *fout, *ferr;
+};
+
+static void tail_setup(struct tail_fixture *f, unsigned types)
+{
+	memset(f, 0, sizeof(*f));
+	f->fout = open_memstream(&f->out, &f->out_len);
+	f->ferr = open_memstream(&f->err, &f->err_len);
+	assert_non_null(f->fout);
+	assert_non_null(f->ferr);
+	f->t = output_tail__new(types, f->fout, f->ferr);
+	f->mp = output_mp__new();
+	assert_non_null(f->t);
+	assert_non_null(f->mp);
+}
+
+/* Send one event {timestamp, event_type, host?, schema, sensor_id, seq}; return what tail said. */
+static int tail_send(struct tail_fixture *f, const char *type, const char *host, const char *id,
+		     json_int_t seq)
+{
+	json_t *j = json_pack("{s:s,s:s}", "timestamp", "2026-11-29T15:19:09.123456+0000",
+			      "event_type", type);
+	const char *data;
+	size_t len;
+	int rc;
+
+	if (host)
+		json_object_set_new(j, "host", json_string(host));
+	json_object_set_new(j, "schema", json_integer(1));
+	json_object_set_new(j, "sensor_id", json_string(id));
+	json_object_set_new(j, "seq", json_integer(seq));
+	assert_int_equal(output_mp_encode(f->mp, j, &data, &len), 0);
+	rc = output_tail_message(f->t, data, len);
+	json_decref(j);
+	return rc;
+}
+
+static void tail_done(struct tail_fixture *f, struct output_tail_counts *c)
+{
+	output_tail_counts(f->t, c);
+	fflush(f->fout);
+	fflush(f->ferr);
+}
+
+static void tail_teardown(struct tail_fixture *f)
+{
+	output_tail__free(f->t);
+	output_mp__free(f->mp);
+	fclose(f->fout);
+	fclose(f->ferr);
+	free(f->out);
+	free(f->err);
+}
+
+#define ID_A "aaaaaaaaaaaaaaaa"
+#define ID_B "bbbbbbbbbbbbbbbb"
+
+static void test_msgpack_tail_gap_reported(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, 0);
+	assert_int_equal(tail_send(&f, "flow", "node-a", ID_A, 1), 1);
+	assert_int_equal(tail_send(&f, "flow", "node-a", ID_A, 2), 1);
+	assert_int_equal(tail_send(&f, "alert", "node-a", ID_A, 5), 1);
+	tail_done(&f, &c);
+	assert_int_equal(c.received, 3);
+	assert_int_equal(c.printed, 3);
+	assert_int_equal(c.missed, 2);
+	assert_int_equal(c.restarts, 0);
+	assert_int_equal(c.sensors, 1);
+	assert_string_equal(f.err, "weir tail: sensor node-a/" ID_A ": 2 events missed (seq 3..4)\n");
+	tail_teardown(&f);
+}
+
+/* The line printed is the EVE line of the object, keys in order. */
+static void test_msgpack_tail_prints_eve_line(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, 0);
+	assert_int_equal(tail_send(&f, "stats", NULL, ID_A, 7), 1);
+	tail_done(&f, &c);
+	assert_string_equal(f.out, "{\"timestamp\":\"2026-11-29T15:19:09.123456+0000\","
+				   "\"event_type\":\"stats\",\"schema\":1,\"sensor_id\":\"" ID_A
+				   "\",\"seq\":7}\n");
+	assert_string_equal(f.err, "");
+	tail_teardown(&f);
+}
+
+/* Joining late: the first seq seen is not loss. */
+static void test_msgpack_tail_late_join_not_loss(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, 0);
+	tail_send(&f, "flow", "node-a", ID_A, 100);
+	tail_send(&f, "flow", "node-a", ID_A, 101);
+	tail_done(&f, &c);
+	assert_int_equal(c.missed, 0);
+	assert_int_equal(c.printed, 2);
+	tail_teardown(&f);
+}
+
+/* Same host, new sensor_id from seq 1: a restart, no loss. */
+static void test_msgpack_tail_restart_same_host(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, 0);
+	tail_send(&f, "flow", "node-a", ID_A, 1);
+	tail_send(&f, "flow", "node-a", ID_A, 2);
+	tail_send(&f, "flow", "node-a", ID_B, 1);
+	tail_send(&f, "flow", "node-a", ID_B, 2);
+	tail_done(&f, &c);
+	assert_int_equal(c.restarts, 1);
+	assert_int_equal(c.missed, 0);
+	assert_int_equal(c.sensors, 2);
+	assert_string_equal(f.err, "weir tail: sensor node-a/" ID_A " restarted as " ID_B
+				   " (seq 1)\n");
+	tail_teardown(&f);
+}
+
+/* seq going back within one sensor_id is a restart too, not loss. */
+static void test_msgpack_tail_seq_back_is_restart(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, 0);
+	tail_send(&f, "flow", NULL, ID_A, 5);
+	tail_send(&f, "flow", NULL, ID_A, 1);
+	tail_send(&f, "flow", NULL, ID_A, 2);
+	tail_done(&f, &c);
+	assert_int_equal(c.restarts, 1);
+	assert_int_equal(c.missed, 0);
+	tail_teardown(&f);
+}
+
+/* Two sensors interleaved: each has its own seq. */
+static void test_msgpack_tail_sensors_independent(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, 0);
+	tail_send(&f, "flow", "node-a", ID_A, 1);
+	tail_send(&f, "flow", "node-b", ID_B, 1);
+	tail_send(&f, "flow", "node-a", ID_A, 2);
+	tail_send(&f, "flow", "node-b", ID_B, 3);
+	tail_done(&f, &c);
+	assert_int_equal(c.sensors, 2);
+	assert_int_equal(c.restarts, 0);
+	assert_int_equal(c.missed, 1);
+	assert_string_equal(f.err, "weir tail: sensor node-b/" ID_B ": 1 events missed (seq 2..2)\n");
+	tail_teardown(&f);
+}
+
+/* --type: filtered events are not printed but their seq still counts. */
+static void test_msgpack_tail_type_filter(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+
+	(void)state;
+	tail_setup(&f, OUTPUT_TAIL_ALERT);
+	assert_int_equal(tail_send(&f, "flow", NULL, ID_A, 1), 0);
+	assert_int_equal(tail_send(&f, "alert", NULL, ID_A, 2), 1);
+	tail_done(&f, &c);
+	assert_int_equal(c.received, 2);
+	assert_int_equal(c.printed, 1);
+	assert_int_equal(c.missed, 0);
+	assert_non_null(strstr(f.out, "\"event_type\":\"alert\""));
+	assert_null(strstr(f.out, "\"flow\""));
+	tail_teardown(&f);
+}
+
+/* Not msgpack, no envelope, a bad sensor_id, an unknown type: counted, warned once. */
+static void test_msgpack_tail_garbage_counted(void **state)
+{
+	static const uint8_t junk[] = { 0xc1, 0x00 };
+	struct tail_fixture f;
+	struct output_tail_counts c;
+	const char *data;
+	size_t len;
+	json_t *j = json_pack("{s:s}", "event_type", "alert");
+
+	(void)state;
+	tail_setup(&f, 0);
+	assert_int_equal(output_tail_message(f.t, junk, sizeof(junk)), 0);
+	assert_int_equal(output_mp_encode(f.mp, j, &data, &len), 0);
+	assert_int_equal(output_tail_message(f.t, data, len), 0);
+	assert_int_equal(tail_send(&f, "alert", NULL, "short", 1), 0);
+	assert_int_equal(tail_send(&f, "dns", NULL, ID_A, 1), 0);
+	assert_int_equal(tail_send(&f, "alert", NULL, ID_A, 0), 0);
+	tail_done(&f, &c);
+	assert_int_equal(c.received, 5);
+	assert_int_equal(c.garbage, 5);
+	assert_int_equal(c.printed, 0);
+	assert_int_equal(c.sensors, 0);
+	assert_string_equal(f.out, "");
+	assert_string_equal(f.err, "weir tail: skipped a message that is not a Weir event "
+				   "(bad msgpack or envelope; 1 so far)\n");
+	json_decref(j);
+	tail_teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +827,14 @@ int main(void)
 		cmocka_unit_test(test_msgpack_pub_ipc_modes),
 		cmocka_unit_test(test_msgpack_writer_publishes_its_line),
 		cmocka_unit_test(test_msgpack_pub_no_subscriber_counted),
+		cmocka_unit_test(test_msgpack_tail_gap_reported),
+		cmocka_unit_test(test_msgpack_tail_prints_eve_line),
+		cmocka_unit_test(test_msgpack_tail_late_join_not_loss),
+		cmocka_unit_test(test_msgpack_tail_restart_same_host),
+		cmocka_unit_test(test_msgpack_tail_seq_back_is_restart),
+		cmocka_unit_test(test_msgpack_tail_sensors_independent),
+		cmocka_unit_test(test_msgpack_tail_type_filter),
+		cmocka_unit_test(test_msgpack_tail_garbage_counted),
 	};
 
 	return cmocka_run_group_tests_name("msgpack", tests, NULL, NULL);

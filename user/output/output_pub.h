@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -175,6 +176,42 @@ const struct output_envelope *output_pub_envelope(const struct output_pub *pub);
 void output_pub__free(struct output_pub *pub);
 
 /* --- weir tail ------------------------------------------------------- */
+
+/*
+ * The per-message logic of `weir tail`, apart from the socket so tests and
+ * the fuzzer drive it: decode, check the envelope, track seq per sensor_id
+ * (gaps and restarts reported on @err as they happen), print the EVE line
+ * of the events whose type is in the filter on @out.
+ */
+#define OUTPUT_TAIL_ALERT 1u
+#define OUTPUT_TAIL_FLOW  2u
+#define OUTPUT_TAIL_STATS 4u
+
+struct output_tail_counts {
+	uint64_t received;       /* messages */
+	uint64_t printed;        /* lines written */
+	uint64_t missed;         /* events lost, from seq gaps */
+	uint64_t garbage;        /* messages that are not Weir events (skipped) */
+	uint64_t restarts;       /* new sensor_id for a known host, or seq going back */
+	uint64_t sensors;        /* sensor_ids seen */
+	uint64_t untracked;      /* events past the sensor table's size (not sequenced) */
+};
+
+struct output_tail;
+
+/* output_tail__new() - @types: OUTPUT_TAIL_* mask, 0 = all. Streams are kept, not owned. */
+struct output_tail *output_tail__new(unsigned types, FILE *out, FILE *err);
+
+/*
+ * output_tail_message() - handle one received message of @len bytes.
+ * Return: 1 printed, 0 skipped (filtered or garbage: counted), -ENOMEM or
+ * -EIO when the line could not be written.
+ */
+int output_tail_message(struct output_tail *t, const void *data, size_t len);
+
+void output_tail_counts(const struct output_tail *t, struct output_tail_counts *c);
+
+void output_tail__free(struct output_tail *t);
 
 /*
  * output_tail_main() - `weir tail [--type alert,flow,stats] [--count N] URL...`

@@ -42,7 +42,11 @@
 #define TAIL_SENSORS_MAX    4096
 #define STDOUT_BUF          (256 << 10)
 
-enum { TYPE_ALERT = 1, TYPE_FLOW = 2, TYPE_STATS = 4 };
+enum {
+	TYPE_ALERT = OUTPUT_TAIL_ALERT,
+	TYPE_FLOW = OUTPUT_TAIL_FLOW,
+	TYPE_STATS = OUTPUT_TAIL_STATS,
+};
 
 struct tail_args {
 	unsigned types;          /* TYPE_* mask; 0 = all */
@@ -59,7 +63,10 @@ struct tail_sensor {
 	bool retired;            /* replaced by a newer instance on the same host */
 };
 
-struct tail {
+struct output_tail {
+	struct output_mp_dec *dec;
+	unsigned types;
+	FILE *out, *err;
 	struct tail_sensor *sensors;
 	size_t n_sensors;
 	uint64_t received, printed, missed, garbage, restarts, untracked;
@@ -174,7 +181,7 @@ static const char *sensor_name(const struct tail_sensor *s, char *buf, size_t le
  * Account for (@id, @host, @seq): gaps, restarts. Return: 0, or -ENOSPC when
  * too many sensors are tracked (the event is printed but not sequenced).
  */
-static int tail_track(struct tail *t, const char *id, const char *host, uint64_t seq)
+static int tail_track(struct output_tail *t, const char *id, const char *host, uint64_t seq)
 {
 	struct tail_sensor *s = NULL;
 	char name[96];
@@ -195,7 +202,7 @@ static int tail_track(struct tail *t, const char *id, const char *host, uint64_t
 			if (!o->retired && !strcmp(o->host, host)) {
 				o->retired = true;
 				t->restarts++;
-				fprintf(stderr, "weir tail: sensor %s restarted as %s (seq %llu)\n",
+				fprintf(t->err, "weir tail: sensor %s restarted as %s (seq %llu)\n",
 					sensor_name(o, name, sizeof(name)), id,
 					(unsigned long long)seq);
 			}
@@ -211,12 +218,12 @@ static int tail_track(struct tail *t, const char *id, const char *host, uint64_t
 		uint64_t n = seq - s->last_seq - 1;
 
 		t->missed += n;
-		fprintf(stderr, "weir tail: sensor %s: %llu events missed (seq %llu..%llu)\n",
+		fprintf(t->err, "weir tail: sensor %s: %llu events missed (seq %llu..%llu)\n",
 			sensor_name(s, name, sizeof(name)), (unsigned long long)n,
 			(unsigned long long)(s->last_seq + 1), (unsigned long long)(seq - 1));
 	} else if (seq <= s->last_seq) {
 		t->restarts++;
-		fprintf(stderr, "weir tail: sensor %s: seq went back from %llu to %llu (restart)\n",
+		fprintf(t->err, "weir tail: sensor %s: seq went back from %llu to %llu (restart)\n",
 			sensor_name(s, name, sizeof(name)), (unsigned long long)s->last_seq,
 			(unsigned long long)seq);
 	}
@@ -239,9 +246,47 @@ static unsigned type_of(const json_t *j)
 	return 0;
 }
 
-/* One message. Return: 1 printed, 0 skipped, -errno on a write error. */
-static int tail_message(struct tail *t, struct output_mp_dec *dec, const struct tail_args *a,
-			const void *buf, size_t len)
+struct output_tail *output_tail__new(unsigned types, FILE *out, FILE *err)
+{
+	struct output_tail *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->types = types;
+	t->out = out;
+	t->err = err;
+	t->dec = output_mp_dec__new();
+	t->sensors = calloc(TAIL_SENSORS_MAX, sizeof(*t->sensors));
+	if (!t->dec || !t->sensors) {
+		output_tail__free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void output_tail__free(struct output_tail *t)
+{
+	if (!t)
+		return;
+	output_mp_dec__free(t->dec);
+	free(t->sensors);
+	free(t->line);
+	free(t);
+}
+
+void output_tail_counts(const struct output_tail *t, struct output_tail_counts *c)
+{
+	c->received = t->received;
+	c->printed = t->printed;
+	c->missed = t->missed;
+	c->garbage = t->garbage;
+	c->restarts = t->restarts;
+	c->sensors = t->n_sensors;
+	c->untracked = t->untracked;
+}
+
+int output_tail_message(struct output_tail *t, const void *buf, size_t len)
 {
 	const json_t *jid, *jseq, *jhost;
 	unsigned type;
@@ -250,7 +295,7 @@ static int tail_message(struct tail *t, struct output_mp_dec *dec, const struct 
 	int ret = 0;
 
 	t->received++;
-	j = output_mp_decode(dec, buf, len);
+	j = output_mp_decode(t->dec, buf, len);
 	if (j) {
 		jid = json_object_get(j, "sensor_id");
 		jseq = json_object_get(j, "seq");
@@ -268,7 +313,7 @@ static int tail_message(struct tail *t, struct output_mp_dec *dec, const struct 
 	if (!j) {
 		t->garbage++;
 		if (t->garbage % GARBAGE_WARN_EVERY == 1)
-			fprintf(stderr, "weir tail: skipped a message that is not a Weir event (%s; %llu so far)\n",
+			fprintf(t->err, "weir tail: skipped a message that is not a Weir event (%s; %llu so far)\n",
 				errno == ENOMEM ? "out of memory" : "bad msgpack or envelope",
 				(unsigned long long)t->garbage);
 		return 0;
@@ -277,15 +322,16 @@ static int tail_message(struct tail *t, struct output_mp_dec *dec, const struct 
 		       json_is_string(jhost) ? json_string_value(jhost) : "",
 		       (uint64_t)json_integer_value(jseq)))
 		t->untracked++;
-	if (!a->types || (a->types & type)) {
+	if (!t->types || (t->types & type)) {
 		n = output_eve_dump(j, &t->line, &t->line_cap);
 		if (!n)
 			ret = -ENOMEM;
-		else if (fwrite(t->line, 1, n, stdout) != n)
+		else if (fwrite(t->line, 1, n, t->out) != n)
 			ret = -EIO;
 		else
 			ret = 1;
 	}
+	t->printed += ret > 0;
 	json_decref(j);
 	return ret;
 }
@@ -293,8 +339,8 @@ static int tail_message(struct tail *t, struct output_mp_dec *dec, const struct 
 int output_tail_main(int argc, char **argv)
 {
 	struct tail_args a = { .rcvbuf = TAIL_RCVBUF_DEFAULT };
-	struct output_mp_dec *dec = NULL;
-	struct tail t = { 0 };
+	struct output_tail *t = NULL;
+	struct output_tail_counts c;
 	struct sigaction sa = { .sa_handler = tail_on_signal };
 	int sock = -1, timeo = RCV_TIMEO_MS, maxsz = -1, status = 0, err;
 	static char outbuf[STDOUT_BUF];
@@ -330,9 +376,8 @@ int output_tail_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	dec = output_mp_dec__new();
-	t.sensors = calloc(TAIL_SENSORS_MAX, sizeof(*t.sensors));
-	if (!dec || !t.sensors || setvbuf(stdout, outbuf, _IOFBF, STDOUT_BUF)) {
+	t = output_tail__new(a.types, stdout, stderr);
+	if (!t || setvbuf(stdout, outbuf, _IOFBF, STDOUT_BUF)) {
 		fprintf(stderr, "weir tail: out of memory\n");
 		status = 1;
 		goto out;
@@ -341,7 +386,7 @@ int output_tail_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	last_flush = mono_ms();
-	while (!tail_stop && !(a.count && t.printed >= a.count)) {
+	while (!tail_stop && !(a.count && t->printed >= a.count)) {
 		void *msg = NULL;
 		int n = nn_recv(sock, &msg, NN_MSG, 0);
 		uint64_t now;
@@ -357,14 +402,13 @@ int output_tail_main(int argc, char **argv)
 			last_flush = mono_ms();
 			continue;
 		}
-		err = tail_message(&t, dec, &a, msg, (size_t)n);
+		err = output_tail_message(t, msg, (size_t)n);
 		nn_freemsg(msg);
 		if (err < 0) {
 			fprintf(stderr, "weir tail: write: %s\n", strerror(-err));
 			status = 1;
 			break;
 		}
-		t.printed += (uint64_t)err;
 		now = mono_ms();
 		if (now - last_flush >= FLUSH_MS) {
 			fflush(stdout);
@@ -375,18 +419,17 @@ int output_tail_main(int argc, char **argv)
 		fprintf(stderr, "weir tail: write: %s\n", strerror(errno));
 		status = 1;
 	}
+	output_tail_counts(t, &c);
 	fprintf(stderr,
 		"weir tail: received %llu, printed %llu, missed %llu, garbage %llu, restarts %llu, "
-		"sensors %zu%s\n",
-		(unsigned long long)t.received, (unsigned long long)t.printed,
-		(unsigned long long)t.missed, (unsigned long long)t.garbage,
-		(unsigned long long)t.restarts, t.n_sensors,
-		t.untracked ? " (too many sensors: some events not sequenced)" : "");
+		"sensors %llu%s\n",
+		(unsigned long long)c.received, (unsigned long long)c.printed,
+		(unsigned long long)c.missed, (unsigned long long)c.garbage,
+		(unsigned long long)c.restarts, (unsigned long long)c.sensors,
+		c.untracked ? " (too many sensors: some events not sequenced)" : "");
 out:
 	if (sock >= 0)
 		nn_close(sock);
-	output_mp_dec__free(dec);
-	free(t.sensors);
-	free(t.line);
+	output_tail__free(t);
 	return status;
 }
