@@ -89,8 +89,9 @@ void heur_table__destroy(struct heur_table *t);
 struct heur_entry *heur_table_get(struct heur_table *t, const struct heur_key *k);
 /* heur_table_find() - lookup only (refreshes LRU); NULL when absent. */
 struct heur_entry *heur_table_find(struct heur_table *t, const struct heur_key *k);
-/* heur_set_add() - add @v (non-zero) to @e's @s; grows up to @max values.
- * Return: 1 added, 0 already present, -ENOSPC full (counted), -ENOMEM. */
+/* heur_set_add() - add @v (non-zero) to @s; grows up to @max values.
+ * Return: 1 added, 0 already present, -ENOSPC at @max or refused by the
+ * memcap (only the latter counts as heur.set_full), -ENOMEM. */
 int heur_set_add(struct heur_table *t, struct heur_set *s, uint32_t v, uint32_t max);
 void heur_set_clear(struct heur_set *s);
 void heur_sample_add(struct heur_entry *e, const struct weir_addr *a, uint16_t port);

@@ -4,9 +4,13 @@
  *
  * "heur.records" counts what the heuristics thread processed, "heur.queue_full"
  * what workers dropped because their heuristics queue was full (live mode),
+ * "heur.queue_waits" how often they waited for room instead (replay),
  * "heur.late" records that arrived after their time was already processed
  * (capture time stepping back), "heur.evicted" tracked sources/destinations
- * dropped by the memcap or the key limit (LRU), "heur.alerts.*" alerts by
+ * dropped by the memcap or the key limit (LRU), "heur.set_full" distinct
+ * values not counted because the memcap refused to grow a set, and
+ * "heur.forced_order" records processed before the slowest worker's watermark
+ * because too many were pending. "heur.alerts.*" counts alerts by
  * heuristic and "heur.suppressed" alerts not raised because the same incident
  * already alerted. "heur.keys" and "heur.memuse" are gauges.
  */

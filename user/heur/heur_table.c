@@ -224,10 +224,9 @@ int heur_set_add(struct heur_table *t, struct heur_set *s, uint32_t v, uint32_t 
 {
 	if (set_has(s, v))
 		return 0;
-	if (s->n >= max) {
-		t->st[HST_HEUR_SET_FULL]++;
+	/* At its threshold a set has done its job: not a loss, not counted. */
+	if (s->n >= max)
 		return -ENOSPC;
-	}
 	/* Keep the load factor at or below 1/2 so probes stay short. */
 	if ((s->n + 1) * 2 > s->cap) {
 		uint32_t ncap = s->cap ? s->cap * 2 : HEUR_SET_MIN;
