@@ -76,9 +76,10 @@ for m in $MODES; do
 done
 
 # 2. tcpreplay of the synthetic capture into pod a's veth.
-CAP=.output/bench/eastwest-live.pcap
+CAP=.output/bench/eastwest-live-$PACKETS.pcap
 mkdir -p .output/bench
-[ -f "$CAP" ] || /usr/bin/python3 bench/gen_eastwest.py -o "$CAP" --packets "$PACKETS" --seed 3 --inject-attacks 12 --attack-every 200 2>/dev/null
+[ -f "$CAP" ] || /usr/bin/python3 bench/gen_eastwest.py -o "$CAP" --packets "$PACKETS" --seed 3 \
+	--inject-attacks 12 --attack-every 200 2>"$CAP.txt"
 replay_pps() {
 	pod a tcpreplay --topspeed -i eth0 "$CAP" 2>&1 | awk '/Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /pps/) {print $(i-1); exit}}'
 }
@@ -99,6 +100,8 @@ echo "|---|---|---|"
 for m in none tc; do
 	echo "| $m | $(echo ${pps[$m]} | tr ' ' '\n' | median) | ${pps[$m]} |"
 done
+echo
+echo "Capture: $(cat "$CAP.txt" 2>/dev/null)"
 echo
 echo "| run | kernel seen | recorded | sampled out | ring full | decoded in userspace | alerts |"
 echo "|---|---|---|---|---|---|---|"
