@@ -22,7 +22,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libxdp libhs nanomsg msgpack libpcap jansson libpcre2-8 libcrypto yaml-0.1 libcap
+PKGS := libbpf libxdp libhs nanomsg msgpack libpcap jansson libpcre2-8 libcrypto yaml-0.1 libcap libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
