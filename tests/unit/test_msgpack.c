@@ -813,6 +813,102 @@ static void test_msgpack_tail_garbage_counted(void **state)
 	tail_teardown(&f);
 }
 
+
+/* Two maps and junk in one message: both events printed, the junk counted. */
+static void test_msgpack_tail_batch_message(void **state)
+{
+	struct tail_fixture f;
+	struct output_tail_counts c;
+	json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:i}", "timestamp",
+			      "2026-11-29T15:19:09.123456+0000", "event_type", "flow", "schema", 1,
+			      "sensor_id", ID_A, "seq", 1);
+	uint8_t buf[512];
+	const char *data;
+	size_t len, n = 0;
+
+	(void)state;
+	tail_setup(&f, 0);
+	assert_int_equal(output_mp_encode(f.mp, j, &data, &len), 0);
+	memcpy(buf, data, len);
+	n += len;
+	json_object_set_new(j, "seq", json_integer(2));
+	assert_int_equal(output_mp_encode(f.mp, j, &data, &len), 0);
+	memcpy(buf + n, data, len);
+	n += len;
+	buf[n++] = 0xc1;
+	assert_int_equal(output_tail_message(f.t, buf, n), 2);
+	tail_done(&f, &c);
+	assert_int_equal(c.received, 3);
+	assert_int_equal(c.printed, 2);
+	assert_int_equal(c.garbage, 1);
+	assert_int_equal(c.missed, 0);
+	assert_non_null(strstr(f.out, "\"seq\":1}\n{"));
+	json_decref(j);
+	tail_teardown(&f);
+}
+
+/*
+ * Batching publisher: events written by the writer wait in the batch until
+ * output__flush(), then travel as one message that tail splits again.
+ */
+static void test_msgpack_pub_batch_one_message(void **state)
+{
+	char dir[] = "/tmp/weir-test-pub-XXXXXX", url[128];
+	const char *urls[] = { url };
+	struct weir_stats st = { 0 };
+	struct output_pub_opts po = { .urls = urls, .n_urls = 1, .batch_bytes = 65536 };
+	struct output_opts oo = { .stats = &st };
+	struct weir_event ev = alert_tcp4();
+	struct tail_fixture f;
+	struct output_tail_counts c;
+	struct output_pub *pub;
+	struct output *out;
+	int sub, timeo = 2000, n, waited = 0;
+	void *msg = NULL;
+
+	(void)state;
+	tail_setup(&f, 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(url, sizeof(url), "ipc://%s/ev.ipc", dir);
+	pub = output_pub__new(&po);
+	assert_non_null(pub);
+	oo.pub = pub;
+	out = output__new(&oo);
+	assert_non_null(out);
+	sub = nn_socket(AF_SP, NN_SUB);
+	assert_int_equal(nn_setsockopt(sub, NN_SUB, NN_SUB_SUBSCRIBE, "", 0), 0);
+	assert_int_equal(nn_setsockopt(sub, NN_SOL_SOCKET, NN_RCVTIMEO, &timeo, sizeof(timeo)), 0);
+	assert_true(nn_connect(sub, url) >= 0);
+	while (!nn_get_statistic(sub, NN_STAT_CURRENT_CONNECTIONS) && waited++ < 200)
+		usleep(10000);
+	usleep(50000);
+
+	assert_int_equal(output__write(out, &ev), 0);
+	assert_int_equal(output__write(out, &ev), 0);
+	assert_int_equal(output__write(out, &ev), 0);
+	assert_int_equal(STAT_GET(&st, OUTPUT_PUBLISH_SENT), 0);
+	assert_int_equal(nn_recv(sub, &msg, NN_MSG, NN_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(output__flush(out), 0);
+	assert_int_equal(STAT_GET(&st, OUTPUT_PUBLISH_SENT), 3);
+	n = nn_recv(sub, &msg, NN_MSG, 0);
+	assert_true(n > 0);
+	assert_int_equal(STAT_GET(&st, OUTPUT_PUBLISH_BYTES), n);
+	assert_int_equal(output_tail_message(f.t, msg, (size_t)n), 3);
+	tail_done(&f, &c);
+	assert_int_equal(c.printed, 3);
+	assert_int_equal(c.missed, 0);
+	assert_int_equal(c.garbage, 0);
+	assert_non_null(strstr(f.out, ",\"seq\":3}\n"));
+
+	nn_freemsg(msg);
+	nn_close(sub);
+	output__free(out);
+	output_pub__free(pub);
+	tail_teardown(&f);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +938,8 @@ int main(void)
 		cmocka_unit_test(test_msgpack_tail_sensors_independent),
 		cmocka_unit_test(test_msgpack_tail_type_filter),
 		cmocka_unit_test(test_msgpack_tail_garbage_counted),
+		cmocka_unit_test(test_msgpack_tail_batch_message),
+		cmocka_unit_test(test_msgpack_pub_batch_one_message),
 	};
 
 	return cmocka_run_group_tests_name("msgpack", tests, NULL, NULL);

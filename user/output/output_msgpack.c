@@ -291,12 +291,12 @@ static uint64_t be(const uint8_t *p, int n)
 }
 
 /*
- * Structural scan of one msgpack message: every length fits in what is left,
- * every element count could be satisfied (each element takes at least one
- * byte), depth bounded, no ext, nothing after the top-level map.
+ * Structural scan of the first msgpack map in @p: every length fits in what
+ * is left, every element count could be satisfied (each element takes at
+ * least one byte), depth bounded, no ext. *@used = the map's length.
  * Return: 0 or -EBADMSG.
  */
-static int mp_scan(const uint8_t *p, size_t len)
+static int mp_scan(const uint8_t *p, size_t len, size_t *used)
 {
 	uint64_t rem[OUTPUT_MP_MAX_DEPTH + 1];
 	size_t off = 0;
@@ -383,7 +383,8 @@ static int mp_scan(const uint8_t *p, size_t len)
 			rem[++d] = kids;
 		}
 	}
-	return off == len ? 0 : -EBADMSG;
+	*used = off;
+	return 0;
 }
 
 static json_t *bin_to_base64(struct output_mp_dec *d, const char *p, uint32_t n)
@@ -496,25 +497,40 @@ check:
 	return j;
 }
 
-json_t *output_mp_decode(struct output_mp_dec *d, const void *data, size_t len)
+json_t *output_mp_decode_next(struct output_mp_dec *d, const void *data, size_t len,
+			      size_t *used)
 {
 	msgpack_object obj;
-	size_t off = 0;
+	size_t off = 0, n;
 	json_t *j = NULL;
 	int err = 0, rc;
 
-	if (mp_scan(data, len)) {
+	if (mp_scan(data, len, &n)) {
 		errno = EBADMSG;
 		return NULL;
 	}
-	rc = msgpack_unpack(data, len, &off, &d->zone, &obj);
-	if (rc != MSGPACK_UNPACK_SUCCESS || off != len || obj.type != MSGPACK_OBJECT_MAP)
+	*used = n;
+	rc = msgpack_unpack(data, n, &off, &d->zone, &obj);
+	if (rc != MSGPACK_UNPACK_SUCCESS || off != n || obj.type != MSGPACK_OBJECT_MAP)
 		err = rc == MSGPACK_UNPACK_NOMEM_ERROR ? -ENOMEM : -EBADMSG;
 	else
 		j = to_json(d, &obj, &err);
 	msgpack_zone_clear(&d->zone);
 	if (!j) {
 		errno = err ? -err : ENOMEM;
+		return NULL;
+	}
+	return j;
+}
+
+json_t *output_mp_decode(struct output_mp_dec *d, const void *data, size_t len)
+{
+	size_t used;
+	json_t *j = output_mp_decode_next(d, data, len, &used);
+
+	if (j && used != len) {
+		json_decref(j);
+		errno = EBADMSG;
 		return NULL;
 	}
 	return j;

@@ -54,6 +54,12 @@ struct output_pub {
 	struct weir_stats own_stats;
 	char *ipc_paths[OUTPUT_PUB_URLS_MAX];
 	size_t n_ipc;
+	/* batching (opts.batch_bytes): maps back to back, sent as one message */
+	size_t batch_max;
+	char *batch;
+	size_t batch_len;
+	uint64_t batch_n;
+	struct weir_stats *batch_st; /* where the batch's events are counted */
 };
 
 /* mkdir -p of the directory holding @path; new directories get 0750. */
@@ -180,6 +186,12 @@ struct output_pub *output_pub__new(const struct output_pub_opts *o)
 	pub->mp = output_mp__new();
 	if (!pub->mp)
 		goto fail;
+	if (o->batch_bytes) {
+		pub->batch_max = o->batch_bytes;
+		pub->batch = malloc(o->batch_bytes);
+		if (!pub->batch)
+			goto fail;
+	}
 
 	pub->sock = nn_socket(AF_SP, NN_PUB);
 	if (pub->sock < 0) {
@@ -213,6 +225,37 @@ fail:
 	return NULL;
 }
 
+/* Send @len bytes holding @n events; count per event. Return: 0 or -errno. */
+static int pub_send(struct output_pub *pub, const void *data, size_t len, uint64_t n,
+		    struct weir_stats *st)
+{
+	int err;
+
+	if (nn_send(pub->sock, data, len, NN_DONTWAIT) < 0) {
+		err = -errno;
+		STAT_ADD(st, OUTPUT_PUBLISH_SEND_FAILED, n);
+		return err;
+	}
+	STAT_ADD(st, OUTPUT_PUBLISH_SENT, n);
+	STAT_ADD(st, OUTPUT_PUBLISH_BYTES, len);
+	/* Nobody connected: the message went nowhere. */
+	if (!nn_get_statistic(pub->sock, NN_STAT_CURRENT_CONNECTIONS))
+		STAT_ADD(st, OUTPUT_PUBLISH_NO_SUBSCRIBER, n);
+	return 0;
+}
+
+int output_pub_flush(struct output_pub *pub)
+{
+	int err;
+
+	if (!pub->batch_n)
+		return 0;
+	err = pub_send(pub, pub->batch, pub->batch_len, pub->batch_n, pub->batch_st);
+	pub->batch_len = 0;
+	pub->batch_n = 0;
+	return err;
+}
+
 int output_pub_send_json(struct output_pub *pub, const json_t *obj, struct weir_stats *st)
 {
 	const char *data;
@@ -226,16 +269,17 @@ int output_pub_send_json(struct output_pub *pub, const json_t *obj, struct weir_
 		STAT_INC(st, OUTPUT_PUBLISH_ENCODE_ERRORS);
 		return err;
 	}
-	if (nn_send(pub->sock, data, len, NN_DONTWAIT) < 0) {
-		err = -errno;
-		STAT_INC(st, OUTPUT_PUBLISH_SEND_FAILED);
-		return err;
+	if (!pub->batch_max || len > pub->batch_max)
+		return pub_send(pub, data, len, 1, st);
+	if (pub->batch_len + len > pub->batch_max) {
+		err = output_pub_flush(pub);
+		if (err)
+			return err;
 	}
-	STAT_INC(st, OUTPUT_PUBLISH_SENT);
-	STAT_ADD(st, OUTPUT_PUBLISH_BYTES, len);
-	/* Nobody connected: the message went nowhere. */
-	if (!nn_get_statistic(pub->sock, NN_STAT_CURRENT_CONNECTIONS))
-		STAT_INC(st, OUTPUT_PUBLISH_NO_SUBSCRIBER);
+	memcpy(pub->batch + pub->batch_len, data, len);
+	pub->batch_len += len;
+	pub->batch_n++;
+	pub->batch_st = st;
 	return 0;
 }
 
@@ -272,6 +316,7 @@ void output_pub__free(struct output_pub *pub)
 	if (!pub)
 		return;
 	if (pub->sock >= 0) {
+		output_pub_flush(pub);
 		if (nn_get_statistic(pub->sock, NN_STAT_CURRENT_CONNECTIONS)) {
 			struct timespec ts = { 0, PUB_LINGER_MS * 1000000L };
 
@@ -285,6 +330,7 @@ void output_pub__free(struct output_pub *pub)
 		free(pub->ipc_paths[i]);
 	}
 	output_mp__free(pub->mp);
+	free(pub->batch);
 	free(pub->host);
 	free(pub);
 }

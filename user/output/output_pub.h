@@ -105,6 +105,14 @@ struct output_mp_dec *output_mp_dec__new(void);
  */
 json_t *output_mp_decode(struct output_mp_dec *d, const void *data, size_t len);
 
+/*
+ * output_mp_decode_next() - the first map of a batch (several maps back to
+ * back in one message, output_pub_opts.batch_bytes); *@used = its length.
+ * Return: as output_mp_decode() (trailing bytes are the next maps).
+ */
+json_t *output_mp_decode_next(struct output_mp_dec *d, const void *data, size_t len,
+			      size_t *used);
+
 void output_mp_dec__free(struct output_mp_dec *d);
 
 /*
@@ -129,6 +137,14 @@ struct output_pub_opts {
 	 * a waiting `weir tail` would otherwise lose its first events.
 	 */
 	unsigned wait_ms;
+	/*
+	 * 0 (default): one event per message, one msgpack map. Else batch:
+	 * maps back to back in one message of up to this many bytes, sent when
+	 * full or at output_pub_flush() (the EVE writer's output__flush(), on
+	 * the pipeline's tick). Saves nanomsg's per-message syscalls; consumers
+	 * must read every map of a message (weir tail does).
+	 */
+	size_t batch_bytes;
 	/* For output_pub_send() only (the writer passes its own object): */
 	const char *host;        /* node name for "host", may be NULL */
 	uint16_t cid_seed;       /* Community ID seed */
@@ -165,6 +181,13 @@ int output_pub_send(struct output_pub *pub, const struct weir_event *ev);
  */
 int output_pub_send_json(struct output_pub *pub, const json_t *obj, struct weir_stats *st);
 
+/*
+ * output_pub_flush() - send the pending batch (no-op without batching).
+ * Return: 0 or the -errno of nn_send() (the batch's events counted in
+ * send_failed).
+ */
+int output_pub_flush(struct output_pub *pub);
+
 /* output_pub_stats() - the publisher's own counters (see output_pub_opts.stats). */
 struct weir_stats *output_pub_stats(struct output_pub *pub);
 
@@ -188,7 +211,7 @@ void output_pub__free(struct output_pub *pub);
 #define OUTPUT_TAIL_STATS 4u
 
 struct output_tail_counts {
-	uint64_t received;       /* messages */
+	uint64_t received;       /* events (maps) and garbage messages */
 	uint64_t printed;        /* lines written */
 	uint64_t missed;         /* events lost, from seq gaps */
 	uint64_t garbage;        /* messages that are not Weir events (skipped) */
@@ -203,9 +226,10 @@ struct output_tail;
 struct output_tail *output_tail__new(unsigned types, FILE *out, FILE *err);
 
 /*
- * output_tail_message() - handle one received message of @len bytes.
- * Return: 1 printed, 0 skipped (filtered or garbage: counted), -ENOMEM or
- * -EIO when the line could not be written.
+ * output_tail_message() - handle one received message of @len bytes (one
+ * event, or a batch of maps back to back).
+ * Return: the number of lines printed (0: all filtered or garbage, counted),
+ * -ENOMEM or -EIO when a line could not be written.
  */
 int output_tail_message(struct output_tail *t, const void *data, size_t len);
 

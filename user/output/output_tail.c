@@ -286,7 +286,12 @@ void output_tail_counts(const struct output_tail *t, struct output_tail_counts *
 	c->untracked = t->untracked;
 }
 
-int output_tail_message(struct output_tail *t, const void *buf, size_t len)
+/*
+ * The first map of @buf: *@used its length, 0 when it is not msgpack (the
+ * rest of the message cannot be split then). Return: 1 printed, 0 skipped,
+ * -errno.
+ */
+static int tail_one(struct output_tail *t, const void *buf, size_t len, size_t *used)
 {
 	const json_t *jid, *jseq, *jhost;
 	unsigned type;
@@ -295,7 +300,10 @@ int output_tail_message(struct output_tail *t, const void *buf, size_t len)
 	int ret = 0;
 
 	t->received++;
-	j = output_mp_decode(t->dec, buf, len);
+	*used = 0;
+	j = output_mp_decode_next(t->dec, buf, len, used);
+	if (!j)
+		*used = 0;
 	if (j) {
 		jid = json_object_get(j, "sensor_id");
 		jseq = json_object_get(j, "seq");
@@ -334,6 +342,22 @@ int output_tail_message(struct output_tail *t, const void *buf, size_t len)
 	t->printed += ret > 0;
 	json_decref(j);
 	return ret;
+}
+
+int output_tail_message(struct output_tail *t, const void *buf, size_t len)
+{
+	size_t off = 0, used;
+	int printed = 0, rc;
+
+	/* One map, or a batch of maps back to back (output_pub_opts.batch_bytes). */
+	do {
+		rc = tail_one(t, (const uint8_t *)buf + off, len - off, &used);
+		if (rc < 0)
+			return rc;
+		printed += rc;
+		off += used;
+	} while (used && off < len);
+	return printed;
 }
 
 int output_tail_main(int argc, char **argv)

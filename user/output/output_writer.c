@@ -218,6 +218,9 @@ int output__flush(struct output *o)
 {
 	int err;
 
+	/* A batching publisher sends what it holds on the same tick. */
+	if (o->pub)
+		output_pub_flush(o->pub);
 	if (!o->fp || !fflush(o->fp))
 		return 0;
 	err = errno ? -errno : -EIO;
@@ -240,6 +243,9 @@ void output__free(struct output *o)
 {
 	if (!o)
 		return;
+	/* A batch still held counts into o->stats, which goes away now. */
+	if (o->pub)
+		output_pub_flush(o->pub);
 	if (o->fp) {
 		if (fclose(o->fp))
 			pr_warn("EVE output: close: %s\n", strerror(errno));
