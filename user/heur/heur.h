@@ -43,7 +43,7 @@
 
 /* gid of every heuristic alert; sids are HEUR_SID_BASE + enum heur_kind. */
 #define HEUR_GID      9000
-#define HEUR_SID_BASE 9100000
+#define HEUR_SID_BASE 9200000
 
 /* The heuristics, in sid order (sid = HEUR_SID_BASE + 1 + value). */
 enum heur_kind {
