@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct det_parse_ctx ctx;
 static pcre2_match_data *md;
+static void *mctx;
 
 static void init_once(void)
 {
@@ -35,6 +36,7 @@ static void init_once(void)
 				   "config classification: misc-activity,Misc activity,3\n",
 				   err, sizeof(err));
 	md = pcre2_match_data_create(1, NULL);
+	mctx = det_pcre_limits_new();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = 0;
 	r = det_rule_parse(&ctx, text, err, sizeof(err));
 	if (r) {
-		det_pm_match(r, data, (uint32_t)size, 0, md);
-		det_pm_match(r, data, (uint32_t)size, (uint32_t)size / 2, md);
+		det_pm_match_lim(r, data, (uint32_t)size, 0, md, mctx);
+		det_pm_match_lim(r, data, (uint32_t)size, (uint32_t)size / 2, md, mctx);
 		det_rule_free(r);
 	}
 	free(text);

@@ -141,6 +141,22 @@ static void test_detect_match_pcre_relative(void **state)
 	assert_true(pm(R("pcre:\"/x+/\"; content:\"y\"; distance:0; within:1;"), "xxxy", 0));
 }
 
+static void test_detect_match_pcre_limits(void **state)
+{
+	/* the first branch backtracks through every split of the x's before the
+	 * second one matches: within PCRE2's default limit, past Suricata's */
+	struct det_rule *r = parse(R("pcre:\"/(x+x+)+y|x{20}$/\";"));
+	void *mctx = det_pcre_limits_new();
+	const char *s = "xxxxxxxxxxxxxxxxxxxx";
+
+	(void)state;
+	assert_non_null(mctx);
+	assert_true(det_pm_match(r, (const uint8_t *)s, (uint32_t)strlen(s), 0, md));
+	assert_false(det_pm_match_lim(r, (const uint8_t *)s, (uint32_t)strlen(s), 0, md, mctx));
+	det_pcre_limits_free(mctx);
+	det_rule_free(r);
+}
+
 static void test_detect_match_stream_needs_new_data(void **state)
 {
 	(void)state;
@@ -751,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_detect_match_negated),
 		cmocka_unit_test(test_detect_match_nocase),
 		cmocka_unit_test(test_detect_match_pcre_relative),
+		cmocka_unit_test(test_detect_match_pcre_limits),
 		cmocka_unit_test(test_detect_match_stream_needs_new_data),
 		cmocka_unit_test(test_detect_packet_header_and_direction),
 		cmocka_unit_test(test_detect_packet_flags_dsize_ttl),

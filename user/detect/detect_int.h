@@ -348,5 +348,11 @@ static inline uint32_t det_fp_len(const struct det_rule *r)
  * @md is a pcre2_match_data * of the worker. Exposed for unit tests. */
 bool det_pm_match(const struct det_rule *r, const uint8_t *buf, uint32_t len, uint32_t min_end,
 		  void *md);
+/* det_pm_match_lim() - the same with PCRE2 match limits @mctx (pcre2_match_context *). */
+bool det_pm_match_lim(const struct det_rule *r, const uint8_t *buf, uint32_t len,
+		      uint32_t min_end, void *md, void *mctx);
+/* det_pcre_limits_new() - a match context with Suricata's default PCRE limits; NULL on ENOMEM. */
+void *det_pcre_limits_new(void);
+void det_pcre_limits_free(void *mctx);
 
 #endif /* WEIR_DETECT_INT_H */

@@ -122,6 +122,7 @@ struct detect_worker {
 	struct det_nom *nom;       /* stream scan nominations of the current packet */
 	uint32_t n_nom;
 	pcre2_match_data *md;
+	pcre2_match_context *mctx;  /* Suricata's default match limits */
 	struct weir_stats *stats;
 	detect_emit_fn emit;
 	void *emit_arg;
@@ -137,6 +138,7 @@ struct pm_ctx {
 	uint32_t len;
 	uint32_t min_end;
 	pcre2_match_data *md;
+	pcre2_match_context *mctx;
 	uint32_t budget;
 };
 
@@ -222,7 +224,7 @@ static bool chain_pcre(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32
 	for (;;) {
 		uint32_t end;
 
-		rc = pcre2_match(pm->re, c->buf + base, c->len - base, start, 0, c->md, NULL);
+		rc = pcre2_match(pm->re, c->buf + base, c->len - base, start, 0, c->md, c->mctx);
 		if (rc < 0)
 			return pm->flags & DET_PM_NEGATED ? chain(c, idx + 1, prev_end, max_end) :
 							    false;
@@ -250,12 +252,36 @@ static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t ma
 	return chain_content(c, idx, prev_end, max_end);
 }
 
+bool det_pm_match_lim(const struct det_rule *r, const uint8_t *buf, uint32_t len,
+		      uint32_t min_end, void *md, void *mctx)
+{
+	struct pm_ctx c = { r, buf, len, min_end, md, mctx, DET_PM_BUDGET };
+
+	return chain(&c, 0, 0, 0);
+}
+
 bool det_pm_match(const struct det_rule *r, const uint8_t *buf, uint32_t len, uint32_t min_end,
 		  void *md)
 {
-	struct pm_ctx c = { r, buf, len, min_end, md, DET_PM_BUDGET };
+	return det_pm_match_lim(r, buf, len, min_end, md, NULL);
+}
 
-	return chain(&c, 0, 0, 0);
+void *det_pcre_limits_new(void)
+{
+	pcre2_match_context *m = pcre2_match_context_create(NULL);
+
+	/* Suricata's defaults (pcre.match-limit, match-limit-recursion): a
+	 * pathological pattern fails to match instead of stalling the worker. */
+	if (m) {
+		pcre2_set_match_limit(m, 3500);
+		pcre2_set_depth_limit(m, 1500);
+	}
+	return m;
+}
+
+void det_pcre_limits_free(void *m)
+{
+	pcre2_match_context_free(m);
 }
 
 /* --- thresholds ---------------------------------------------------------- */
@@ -655,10 +681,10 @@ static bool payload_match(struct detect_worker *dw, const struct det_rule *r,
 	/* A retransmission's bytes were inspected on the stream already; packet-only
 	 * rules (dsize, no_stream) still see every packet, as in Suricata. */
 	if (!(r->flow & DET_FLOW_ONLY_STREAM) && b->pkt_len && (b->pkt_ok || !can_stream) &&
-	    det_pm_match(r, b->pkt, b->pkt_len, 0, dw->md))
+	    det_pm_match_lim(r, b->pkt, b->pkt_len, 0, dw->md, dw->mctx))
 		return true;
 	if (can_stream && b->stream &&
-	    det_pm_match(r, b->sv.data, b->sv.len, b->sv.new_off + 1, dw->md))
+	    det_pm_match_lim(r, b->sv.data, b->sv.len, b->sv.new_off + 1, dw->md, dw->mctx))
 		return true;
 	return false;
 }
@@ -705,7 +731,8 @@ struct detect_worker *detect_worker__new(struct detect_engine *de, struct weir_s
 	dw->emit = emit;
 	dw->emit_arg = emit_arg;
 	dw->md = pcre2_match_data_create(1, NULL);
-	if (!dw->md || worker_use(dw, det_engine_current(de))) {
+	dw->mctx = det_pcre_limits_new();
+	if (!dw->md || !dw->mctx || worker_use(dw, det_engine_current(de))) {
 		detect_worker__free(dw);
 		errno = ENOMEM;
 		return NULL;
@@ -731,6 +758,7 @@ void detect_worker__free(struct detect_worker *dw)
 	free(dw->hits);
 	free(dw->nom);
 	pcre2_match_data_free(dw->md);
+	det_pcre_limits_free(dw->mctx);
 	free(dw);
 }
 
