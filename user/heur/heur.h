@@ -120,6 +120,7 @@ struct heur_service {
 	uint32_t n_allow;
 };
 
+/* Thresholds below are the defaults; a count threshold of 0 turns its heuristic off. */
 struct heur_opts {
 	bool lossless;              /* heur_submit() waits on a full queue (replay) */
 	uint32_t queue_slots;       /* records per worker queue; 0 = 16384 */
@@ -142,7 +143,7 @@ struct heur_opts {
 	} icmp_sweep;
 	struct {
 		uint32_t window_s;              /* 60 */
-		uint32_t min_peers;             /* never alert below this many peers: 50 */
+		uint32_t min_peers;             /* alert only above this many peers: 50 */
 		uint32_t factor_pct;            /* peers > baseline * factor_pct / 100: 400 */
 		uint32_t alpha_pct;             /* EWMA weight of the last window: 25 */
 		uint32_t max_tracked;           /* distinct peers counted per window: 1024 */
