@@ -456,6 +456,26 @@ static void test_heur_port_scan_suppressed_repeat(void **state)
 	assert_int_equal(fx->he->st[HST_HEUR_ALERTS_PORT_SCAN], 1);
 }
 
+/* IPv6: IPv6(src="fd00::66", dst="fd00::9")/TCP(dport=1..20, flags="S"), each answered RA. */
+static void test_heur_port_scan_ipv6(void **state)
+{
+	struct fx *fx = *state;
+	struct weir_addr a, b;
+	struct heur_rec r[20];
+
+	assert_int_equal(inet_pton(AF_INET6, "fd00::66", a.a), 1);
+	assert_int_equal(inet_pton(AF_INET6, "fd00::9", b.a), 1);
+	for (int i = 0; i < 20; i++) {
+		r[i] = rst_from_server(T0 + i * SEC / 10, i + 1, a, 40000, b, (uint16_t)(i + 1));
+		r[i].ip_ver = 6;
+	}
+	fx_feed(fx, r, 20);
+	fx_finish(fx);
+	assert_int_equal(fx->a->n, 1);
+	assert_int_equal(fx->a->ev[0].t.ip_ver, 6);
+	assert_memory_equal(&fx->a->ev[0].alert.anomaly.target_addrs[0], &b, sizeof(b));
+}
+
 /* --- address sweep ------------------------------------------------------- */
 
 /* SYNs to port 22 of 30 hosts, none answered: 25 hosts = sweep. */
@@ -1116,6 +1136,7 @@ int main(void)
 		T(test_heur_port_scan_silent_completed_sessions_many_ports),
 		T(test_heur_port_scan_silent_slow_below_window),
 		T(test_heur_port_scan_suppressed_repeat),
+		T(test_heur_port_scan_ipv6),
 		T(test_heur_addr_sweep_alerts_once),
 		T(test_heur_addr_sweep_silent_completed_sessions_to_replicas),
 		T(test_heur_syn_flood_alerts_once),
