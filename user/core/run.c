@@ -13,22 +13,32 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "core/cli.h"
+#include "core/governor.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/pipeline.h"
 #include "detect/detect.h"
 #include "output/output.h"
 #include "source/source_bpf.h"
 #include "source/source_iface.h"
 #include "weir/limits.h"
+#include "sensor.skel.h"
 
 struct run_args {
 	uint32_t workers;
@@ -41,6 +51,10 @@ struct run_args {
 	struct weir_kcfg kcfg;
 	struct cli_rules rules;
 	struct pipeline_opts po;
+	double cpu_budget;           /* cores; 0 = no budget */
+	const char *metrics;         /* ADDR:PORT or NULL */
+	cpu_set_t pin[WEIR_WORKERS_MAX]; /* --pin-cpus: CPU of worker i (round robin) */
+	uint32_t n_pin;
 };
 
 enum {
@@ -55,6 +69,9 @@ enum {
 	OPT_SNAPLEN,
 	OPT_WAKEUP_BYTES,
 	OPT_POLL_MS,
+	OPT_CPU_BUDGET,
+	OPT_METRICS,
+	OPT_PIN_CPUS,
 };
 
 static const struct argp_option run_options[] = {
@@ -70,6 +87,9 @@ static const struct argp_option run_options[] = {
 	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each frame recorded (default 1536, the maximum)", 3 },
 	{ "wakeup-bytes", OPT_WAKEUP_BYTES, "BYTES", 0, "Wake a worker when its ring holds this much (default 65536)", 3 },
 	{ "poll-ms", OPT_POLL_MS, "MS", 0, "Read each ring at least this often (default 20): bounds the delay of a quiet ring", 3 },
+	{ "cpu-budget", OPT_CPU_BUDGET, "CORES", 0, "Keep the sensor's CPU under CORES (e.g. 0.5) by shedding samples, least valuable first (default: no budget)", 3 },
+	{ "pin-cpus", OPT_PIN_CPUS, "LIST", 0, "Pin workers to these CPUs, round robin (e.g. 2,3 or 4-7)", 3 },
+	{ "metrics", OPT_METRICS, "ADDR:PORT", 0, "Serve Prometheus /metrics and /healthz on ADDR:PORT (e.g. 127.0.0.1:9100)", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics (repeat for debug, incl. libbpf)", 5 },
 	{ 0 },
 };
@@ -83,10 +103,45 @@ static void globs_arg(struct argp_state *state, const char *opt, const char *arg
 		argp_error(state, "%s: bad glob list '%s'", opt, arg);
 }
 
+/* "0,2-3" -> one CPU per entry of a->pin, in order. Return: 0 or -EINVAL. */
+static int pin_parse(struct run_args *a, const char *arg)
+{
+	const char *p = arg;
+
+	a->n_pin = 0;
+	while (*p) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+			if (end == p || hi < lo)
+				return -EINVAL;
+		}
+		if (hi >= CPU_SETSIZE)
+			return -EINVAL;
+		for (unsigned long c = lo; c <= hi && a->n_pin < WEIR_WORKERS_MAX; c++) {
+			CPU_ZERO(&a->pin[a->n_pin]);
+			CPU_SET(c, &a->pin[a->n_pin]);
+			a->n_pin++;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -EINVAL;
+		p = end;
+	}
+	return a->n_pin ? 0 : -EINVAL;
+}
+
 static error_t run_parse(int key, char *arg, struct argp_state *state)
 {
 	struct run_args *a = state->input;
 	uint64_t v;
+	char *end;
 
 	switch (key) {
 	case 'w':
@@ -144,6 +199,20 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--poll-ms: '%s' is not from 1 to 1000", arg);
 		a->po.poll_ms = (uint32_t)v;
 		break;
+	case OPT_CPU_BUDGET:
+		a->cpu_budget = strtod(arg, &end);
+		if (end == arg || *end || !(a->cpu_budget > 0) || a->cpu_budget > 1024)
+			argp_error(state, "--cpu-budget: '%s' is not a number of cores > 0", arg);
+		break;
+	case OPT_METRICS:
+		if (metrics_parse_listen(arg))
+			argp_error(state, "--metrics: '%s' is not ADDR:PORT (numeric address)", arg);
+		a->metrics = arg;
+		break;
+	case OPT_PIN_CPUS:
+		if (pin_parse(a, arg))
+			argp_error(state, "--pin-cpus: bad CPU list '%s'", arg);
+		break;
 	case 'v':
 		log_set_level(log_get_level() == LOG_LEVEL_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG);
 		break;
@@ -192,6 +261,28 @@ static void on_signal(int sig)
 /* --- ring records -> pipeline -------------------------------------------- */
 
 #define RUN_PODS_MAX 4096
+/* Governor tick (DESIGN.md §5: at most 250 ms). */
+#define RUN_TICK_NS (250ull * 1000000ull)
+
+/*
+ * Per worker, on its own cache line: the userspace shed level the governor
+ * sets (relaxed: a few records at a stale level are harmless) and what the
+ * worker shed. Counters are written by the worker only and read by the
+ * stats/metrics threads with relaxed atomics: plain loads and stores on x86.
+ */
+struct run_wstate {
+	struct pipeline_worker *w;
+	uint32_t id;
+	bool pinned;
+	_Atomic uint32_t shed;
+	uint64_t seq;
+	_Atomic uint64_t shed_cnt[GOVERNOR_SHED_MAX];
+} __attribute__((aligned(64)));
+
+/* A ring shard's positions, mapped read-only for the ring-fill metric. */
+struct run_ring {
+	const unsigned long *cons, *prod;
+};
 
 struct run_ctx {
 	struct source_bpf *sb;
@@ -202,14 +293,40 @@ struct run_ctx {
 	enum source_bpf_mode veth_mode;
 	struct detect_engine *de;
 	struct cli_rules *rules;
+	uint32_t workers;
+	struct run_wstate ws[WEIR_WORKERS_MAX];
+	const cpu_set_t *pin;        /* --pin-cpus, n_pin entries */
+	uint32_t n_pin;
+	/* Governor: NULL without --cpu-budget (CPU is still measured for metrics). */
+	struct governor *gov;
+	double budget;
+	_Atomic uint64_t cpu_milli;  /* cores used in the last tick x 1000 */
+	_Atomic uint32_t level, shed_level;
+	_Atomic uint64_t adj_shed, adj_restore, set_failed;
+	/* Metrics. */
+	struct metrics *metrics;
+	_Atomic bool running;
+	uint64_t start_ns;
+	struct run_ring rings[WEIR_WORKERS_MAX];
+	uint32_t n_rings;
+	uint64_t ring_size;
+	_Atomic uint32_t rules_loaded;
+	_Atomic uint64_t rules_load_us, reloads, reload_failures;
 };
 
 static struct run_ctx run;
 
+static inline void relaxed_inc(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
 static int run_record(void *ctx, const struct weir_rec *rec, const uint8_t *frame)
 {
-	struct pipeline_worker *w = ctx;
+	struct run_wstate *ws = ctx;
 	int k = rec->flags & WEIR_REC_F_DIR_BA ? 1 : 0;
+	uint32_t shed = atomic_load_explicit(&ws->shed, memory_order_relaxed);
 	struct pipeline_kflow kf = {
 		.pkts = { rec->pkts[k], rec->pkts[k ^ 1] },
 		.bytes = { rec->bytes[k], rec->bytes[k ^ 1] },
@@ -225,24 +342,206 @@ static int run_record(void *ctx, const struct weir_rec *rec, const uint8_t *fram
 		.kflow = rec->flags & (WEIR_REC_F_NOFLOW | WEIR_REC_F_FRAG) ? NULL : &kf,
 	};
 
-	pipeline_worker_frame(w, &fr);
+	/* Last resort of the governor: control packets and flow starts stay. */
+	if (shed && !governor_shed_keep(shed, rec->flags & WEIR_REC_F_CONTROL, rec->pkts[k],
+					ws->seq++)) {
+		relaxed_inc(&ws->shed_cnt[shed - 1]);
+		return 0;
+	}
+	pipeline_worker_frame(ws->w, &fr);
 	return 0;
 }
 
 static int run_poll(void *arg, uint32_t worker, int timeout_ms)
 {
+	struct run_wstate *ws = &run.ws[worker];
+
+	/* Poll runs on the worker's own thread: the place to pin it. */
+	if (!ws->pinned && run.n_pin) {
+		const cpu_set_t *set = &run.pin[worker % run.n_pin];
+		int err = pthread_setaffinity_np(pthread_self(), sizeof(*set), set);
+
+		if (err)
+			pr_warn("worker %u: pin to CPU: %s\n", worker, strerror(err));
+		ws->pinned = true;
+	}
 	return source_bpf__shard_poll(arg, worker, timeout_ms);
 }
 
-/* Kernel counters join every stats event. */
+/*
+ * Kernel counters, governor counters and the loss summary join every stats
+ * event (output thread) and every scrape (metrics thread).
+ */
 static void run_kstats(void *arg, struct weir_stats *sum)
 {
-	uint64_t k[WEIR_KSTAT__MAX];
+	struct run_ctx *r = arg;
+	uint64_t k[WEIR_KSTAT__MAX], lost, offered;
 
-	if (source_bpf__read_kstats(arg, k))
+	if (source_bpf__read_kstats(r->sb, k) == 0)
+		for (int i = 0; i < WEIR_KSTAT__MAX; i++)
+			sum->v[WS__USER_MAX + i] += k[i];
+	for (uint32_t i = 0; i < r->workers; i++) {
+		for (int l = 0; l < GOVERNOR_SHED_MAX; l++)
+			sum->v[WS_GOVERNOR_SHED_L1 + l] +=
+				atomic_load_explicit(&r->ws[i].shed_cnt[l], memory_order_relaxed);
+		STAT_ADD(sum, CAPTURE_RING_MALFORMED, source_bpf__shard_dropped(r->sb, i));
+	}
+	STAT_GET(sum, GOVERNOR_ADJ_SHED) = atomic_load(&r->adj_shed);
+	STAT_GET(sum, GOVERNOR_ADJ_RESTORE) = atomic_load(&r->adj_restore);
+	STAT_GET(sum, GOVERNOR_SET_FAILED) = atomic_load(&r->set_failed);
+	STAT_GET(sum, GOVERNOR_LEVEL) = atomic_load(&r->level);
+	STAT_GET(sum, GOVERNOR_SHED_LEVEL) = atomic_load(&r->shed_level);
+	STAT_GET(sum, GOVERNOR_CPU_USED) = atomic_load(&r->cpu_milli);
+	STAT_GET(sum, GOVERNOR_CPU_BUDGET) = (uint64_t)(r->budget * 1000 + 0.5);
+	/*
+	 * Records lost on the way from the kernel to the workers, whatever the
+	 * cause, over the records the kernel tried to put in a ring. Sampling
+	 * by policy (kernel.sampled_out) is not a loss: it is the configured
+	 * (or governed) sampling and has its own counter.
+	 */
+	lost = STAT_GET(sum, KERNEL_RING_FULL) + STAT_GET(sum, KERNEL_RING_MISSING) +
+	       STAT_GET(sum, KERNEL_COPY_FAIL) + STAT_GET(sum, CAPTURE_RING_MALFORMED) +
+	       STAT_GET(sum, PIPELINE_QUEUE_FULL);
+	for (int l = 0; l < GOVERNOR_SHED_MAX; l++)
+		lost += sum->v[WS_GOVERNOR_SHED_L1 + l];
+	offered = STAT_GET(sum, KERNEL_RECORDED) + STAT_GET(sum, KERNEL_RING_FULL) +
+		  STAT_GET(sum, KERNEL_RING_MISSING) + STAT_GET(sum, KERNEL_COPY_FAIL);
+	STAT_GET(sum, CAPTURE_LOST) = lost;
+	STAT_GET(sum, CAPTURE_LOSS_RATIO_PPM) = offered ? lost * 1000000 / offered : 0;
+}
+
+/* --- CPU governor ----------------------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of every thread of the sensor (workers, output, heuristics, control). */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One tick: @used cores over the last tick; apply what the governor decides. */
+static void run_govern(struct run_ctx *r, double used)
+{
+	struct governor_decision d;
+
+	atomic_store(&r->cpu_milli, (uint64_t)(used * 1000 + 0.5));
+	if (!r->gov || !governor__tick(r->gov, used, &d))
 		return;
-	for (int i = 0; i < WEIR_KSTAT__MAX; i++)
-		sum->v[WS__USER_MAX + i] += k[i];
+	if (source_bpf__set_config(r->sb, &d.kcfg))
+		atomic_fetch_add(&r->set_failed, 1);
+	for (uint32_t i = 0; i < r->workers; i++)
+		atomic_store_explicit(&r->ws[i].shed, d.shed_level, memory_order_relaxed);
+	atomic_fetch_add(d.change > 0 ? &r->adj_shed : &r->adj_restore, 1);
+	atomic_store(&r->level, d.level);
+	atomic_store(&r->shed_level, d.shed_level);
+	pr_info("governor: %.2f of %.2f cores: level %u (sample 1/%u, head %u, snaplen %u, shed %u)\n",
+		used, r->budget, d.level, d.kcfg.sample_rate, d.kcfg.head_bytes, d.kcfg.snaplen,
+		d.shed_level);
+}
+
+/* --- metrics ----------------------------------------------------------------- */
+
+/*
+ * Map each shard's consumer and producer positions read-only (the ring
+ * buffer's first two pages), so a scrape can report ring fill. libbpf 1.1
+ * has no ring__avail_data_size(); these are the same two words it would read.
+ */
+static void run_rings_map(struct run_ctx *r)
+{
+	int outer = bpf_map__fd(source_bpf__skel(r->sb)->maps.rings);
+	long pg = sysconf(_SC_PAGESIZE);
+
+	for (uint32_t i = 0; i < r->workers; i++) {
+		struct bpf_map_info info = { 0 };
+		uint32_t il = sizeof(info), id;
+		void *c, *p;
+		int fd;
+
+		if (bpf_map_lookup_elem(outer, &i, &id))
+			break;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			break;
+		if (bpf_obj_get_info_by_fd(fd, &info, &il)) {
+			close(fd);
+			break;
+		}
+		c = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+		p = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd, pg);
+		close(fd);
+		if (c == MAP_FAILED || p == MAP_FAILED) {
+			if (c != MAP_FAILED)
+				munmap(c, (size_t)pg);
+			if (p != MAP_FAILED)
+				munmap(p, (size_t)pg);
+			break;
+		}
+		r->rings[i].cons = c;
+		r->rings[i].prod = p;
+		r->ring_size = info.max_entries;
+		r->n_rings = i + 1;
+	}
+	if (r->n_rings < r->workers)
+		pr_info("metrics: ring fill not available (%u of %u rings mapped)\n", r->n_rings,
+			r->workers);
+}
+
+static void run_rings_unmap(struct run_ctx *r)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	for (uint32_t i = 0; i < r->n_rings; i++) {
+		munmap((void *)r->rings[i].cons, (size_t)pg);
+		munmap((void *)r->rings[i].prod, (size_t)pg);
+	}
+	r->n_rings = 0;
+}
+
+static void run_collect(void *arg, struct weir_stats *sum, struct metrics_extra *x)
+{
+	struct run_ctx *r = arg;
+	uint64_t offered;
+
+	pipeline_stats_sum(r->pl, sum);
+	run_kstats(r, sum);
+	x->cpu_used_cores = (double)atomic_load(&r->cpu_milli) / 1000;
+	x->cpu_budget_cores = r->budget;
+	offered = STAT_GET(sum, KERNEL_RECORDED) + STAT_GET(sum, KERNEL_RING_FULL) +
+		  STAT_GET(sum, KERNEL_RING_MISSING) + STAT_GET(sum, KERNEL_COPY_FAIL);
+	x->loss_ratio = offered ? (double)STAT_GET(sum, CAPTURE_LOST) / (double)offered : 0;
+	x->uptime_s = (double)(mono_ns() - r->start_ns) / 1e9;
+	x->workers = r->workers;
+	x->ring_known = r->n_rings == r->workers;
+	x->n_shards = r->n_rings;
+	x->ring_size = r->ring_size;
+	for (uint32_t i = 0; i < r->n_rings; i++) {
+		unsigned long c = __atomic_load_n(r->rings[i].cons, __ATOMIC_ACQUIRE);
+		unsigned long p = __atomic_load_n(r->rings[i].prod, __ATOMIC_ACQUIRE);
+
+		x->ring_avail[i] = p >= c ? p - c : 0;
+	}
+	x->rules_loaded = atomic_load(&r->rules_loaded);
+	x->rules_load_s = (double)atomic_load(&r->rules_load_us) / 1e6;
+	x->reloads = atomic_load(&r->reloads);
+	x->reload_failures = atomic_load(&r->reload_failures);
+}
+
+static bool run_healthy(void *arg)
+{
+	struct run_ctx *r = arg;
+
+	return atomic_load(&r->running);
 }
 
 /* --- interfaces ----------------------------------------------------------- */
@@ -321,11 +620,37 @@ static void run_reload(struct run_ctx *r)
 	if (cli_rules_opts(r->rules, &o))
 		return;
 	err = detect_engine__reload(r->de, &o, &rep);
-	if (err)
+	if (err) {
+		atomic_fetch_add(&r->reload_failures, 1);
 		pr_warn("SIGHUP: reload failed (%s): the running rules stay in place\n", strerror(-err));
-	else
+	} else {
+		atomic_fetch_add(&r->reloads, 1);
+		atomic_store(&r->rules_loaded, rep.loaded);
+		atomic_store(&r->rules_load_us, (uint64_t)(rep.compile_ms * 1000));
 		pr_warn("SIGHUP: rules reloaded: %u loaded, %u skipped, compiled in %.1f ms\n",
 			rep.loaded, rep.skipped, rep.compile_ms);
+	}
+}
+
+/* cli_rules_load() that keeps the load report for the metrics. Return: 0 or -errno. */
+static int run_rules_load(struct run_ctx *r)
+{
+	struct detect_load_report rep = { 0 };
+	struct detect_opts o;
+
+	r->de = NULL;
+	if (r->rules->no_detect)
+		return 0;
+	if (cli_rules_opts(r->rules, &o))
+		return -ENOENT;
+	r->de = detect_engine__new(&o, &rep);
+	if (!r->de) {
+		pr_err("rules: %s\n", errno == EINVAL ? "no usable rule loaded" : strerror(errno));
+		return -EINVAL;
+	}
+	atomic_store(&r->rules_loaded, rep.loaded);
+	atomic_store(&r->rules_load_us, (uint64_t)(rep.compile_ms * 1000));
+	return 0;
 }
 
 /* Can this process load BPF and attach to interfaces? */
@@ -371,6 +696,7 @@ int run_main(int argc, char **argv)
 	char hostname[256] = "";
 	int ret = 1, err, n;
 	time_t last_sync = 0;
+	uint64_t next_tick, last_wall, last_cpu;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	a.workers = ncpu > 0 ? (uint32_t)(ncpu < WEIR_WORKERS_MAX ? ncpu : WEIR_WORKERS_MAX) : 1;
@@ -388,7 +714,10 @@ int run_main(int argc, char **argv)
 	run.veth_mode = a.veth_mode;
 	if (cli_rules_heur(&a.rules, true, &a.po.heur))
 		return 1;
-	if (cli_rules_load(&a.rules, &run.de))
+	run.start_ns = mono_ns();
+	run.pin = a.pin;
+	run.n_pin = a.n_pin;
+	if (run_rules_load(&run))
 		goto out;
 
 	if (cli_output_open(&a.out))
@@ -411,6 +740,18 @@ int run_main(int argc, char **argv)
 		}
 	}
 	run.mono_to_unix = source_bpf_mono_to_unix_ns();
+	run.workers = a.workers;
+	if (a.cpu_budget > 0) {
+		struct governor_opts go = { .budget_cores = a.cpu_budget, .base = a.kcfg };
+
+		go.base.n_shards = a.workers;
+		run.budget = a.cpu_budget;
+		run.gov = governor__new(&go);
+		if (!run.gov) {
+			pr_err("governor: %s\n", strerror(errno));
+			goto out;
+		}
+	}
 
 	a.po.workers = a.workers;
 	a.po.lossless = false;
@@ -420,14 +761,16 @@ int run_main(int argc, char **argv)
 	a.po.poll_arg = run.sb;
 	a.po.stats_interval_s = a.out.stats_interval;
 	a.po.extra_stats = run_kstats;
-	a.po.extra_stats_arg = run.sb;
+	a.po.extra_stats_arg = &run;
 	run.pl = pipeline__new(&a.po);
 	if (!run.pl) {
 		pr_err("pipeline: %s\n", strerror(errno));
 		goto out;
 	}
 	for (uint32_t i = 0; i < a.workers; i++) {
-		err = source_bpf__shard_start(run.sb, i, run_record, pipeline_worker(run.pl, i));
+		run.ws[i].w = pipeline_worker(run.pl, i);
+		run.ws[i].id = i;
+		err = source_bpf__shard_start(run.sb, i, run_record, &run.ws[i]);
 		if (err) {
 			pr_err("ring shard %u: %s\n", i, strerror(-err));
 			goto out;
@@ -456,6 +799,23 @@ int run_main(int argc, char **argv)
 		pr_err("start workers: %s\n", strerror(-err));
 		goto out;
 	}
+	atomic_store(&run.running, true);
+	if (a.metrics) {
+		struct metrics_opts mo = {
+			.listen = a.metrics,
+			.collect = run_collect,
+			.healthy = run_healthy,
+			.arg = &run,
+		};
+
+		run_rings_map(&run);
+		run.metrics = metrics__new(&mo);
+		if (!run.metrics) {
+			pr_err("--metrics %s: %s\n", a.metrics, strerror(errno));
+			goto out;
+		}
+		pr_info("metrics on http://%s/metrics\n", a.metrics);
+	}
 	n = source_bpf_tc_remove_stale_all();
 	if (n > 0)
 		pr_warn("removed %d stale Weir TC filters left by a previous sensor\n", n);
@@ -468,12 +828,26 @@ int run_main(int argc, char **argv)
 		pr_warn("no matching interface yet: watching for new ones\n");
 	pr_info("running: %u workers, %u interfaces\n", a.workers, source_bpf__n_attached(run.sb));
 
+	last_wall = mono_ns();
+	last_cpu = cpu_ns();
+	next_tick = last_wall + RUN_TICK_NS;
 	while (!sig_stop) {
 		struct pollfd pfd = { .fd = source_iface__fd(si), .events = POLLIN };
 		struct timespec now;
+		uint64_t t = mono_ns();
+		int wait_ms = t >= next_tick ? 0 : (int)((next_tick - t) / 1000000) + 1;
 
-		if (poll(&pfd, 1, 250) > 0)
+		if (poll(&pfd, 1, wait_ms) > 0)
 			source_iface__process(si);
+		t = mono_ns();
+		if (t >= next_tick) {
+			uint64_t c = cpu_ns();
+
+			run_govern(&run, (double)(c - last_cpu) / (double)(t - last_wall));
+			last_cpu = c;
+			last_wall = t;
+			next_tick = t + RUN_TICK_NS;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec != last_sync) {
 			last_sync = now.tv_sec;
@@ -487,6 +861,11 @@ int run_main(int argc, char **argv)
 	pr_info("stopping: detaching and flushing\n");
 	ret = 0;
 out:
+	atomic_store(&run.running, false);
+	/* The server's scrapes read the pipeline and the rings: stop it first. */
+	metrics__free(run.metrics);
+	run.metrics = NULL;
+	run_rings_unmap(&run);
 	source_iface__free(si);
 	if (run.pl) {
 		/* Workers poll the rings: stop them before the rings go away. */
@@ -495,6 +874,7 @@ out:
 		pipeline__free(run.pl);
 	}
 	source_bpf__free(run.sb);
+	governor__free(run.gov);
 	cli_output_close(&a.out);
 	detect_engine__free(run.de);
 	source_iface_globs_free(a.pod_globs);
