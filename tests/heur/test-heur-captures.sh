@@ -62,6 +62,7 @@ check() {
 			return
 		fi
 	done
+	cat "$TMP/eve.1" >>"$TMP/all.json"
 	pass "$name (${got:-no alerts}; identical for 1, 2, 4 workers)"
 }
 
@@ -86,6 +87,17 @@ while read -r file expect args; do
 	# shellcheck disable=SC2086 # extra arguments are words
 	check "$file" "$pcap" "$expect" $args
 done <tests/heur/expected.txt
+
+# Heuristic alerts (anomaly object included) follow the EVE schema.
+if [ ! -s "$TMP/all.json" ]; then
+	skip eve-schema "no EVE output to validate"
+elif ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	skip eve-schema "python3-jsonschema is not installed"
+elif /usr/bin/python3 tests/tools/validate-eve.py "$TMP/all.json" >"$TMP/schema" 2>&1; then
+	pass "eve-schema ($(tail -n 1 "$TMP/schema"))"
+else
+	fail eve-schema "$(tail -n 3 "$TMP/schema" | tr '\n' '|')"
+fi
 
 # The shipped policy is valid and the defaults need no file.
 if "$WEIR" replay --quiet --no-detect --heur --services=signatures/services.yaml \
