@@ -200,7 +200,7 @@ static int yuint(struct yctx *y, const yaml_node_t *node, uint64_t max, uint64_t
 
 static int yu32(struct yctx *y, const yaml_node_t *node, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int err = yuint(y, node, UINT32_MAX, &v);
 
 	if (!err)
@@ -395,7 +395,7 @@ static int yservice(struct yctx *y, const yaml_node_t *map, struct heur_service 
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
 			     !err && it < v->data.sequence.items.top; it++) {
 				yaml_node_t *pn = yaml_document_get_node(&y->doc, *it);
-				uint64_t port;
+				uint64_t port = 0;
 
 				if (s->n_ports >= HEUR_SVC_PORTS_MAX)
 					return yerr(y, pn, "services: at most %d ports",
