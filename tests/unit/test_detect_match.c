@@ -169,6 +169,28 @@ static void test_detect_match_stream_needs_new_data(void **state)
 	assert_true(pm(R("content:\"AB\";"), "ABxxxxAB", 7));
 }
 
+/*
+ * A rule whose content reaches new data but whose non-relative pcre (or
+ * content) lies wholly in data inspected before matched already: it must not
+ * alert again on every later packet that brings its fast pattern (seen on
+ * lm-psexec-smb-svcctl.pcapng: 8 alerts instead of 1).
+ */
+static void test_detect_match_stream_old_part_does_not_realert(void **state)
+{
+	(void)state;
+	/* the window holds 6 old bytes then new ones; a match must reach byte 7 */
+	assert_false(pm(R("content:\"NEW\"; pcre:\"/OLD/\";"), "xxOLDxNEW", 7));
+	assert_false(pm(R("pcre:\"/OLD/\"; content:\"NEW\";"), "xxOLDxNEW", 7));
+	assert_false(pm(R("content:\"NEW\"; content:\"OLD\";"), "xxOLDxNEW", 7));
+	/* a relative chain is one match: it may start in old data */
+	assert_true(pm(R("content:\"OLD\"; content:\"NEW\"; distance:0;"), "xxOLDxNEW", 7));
+	assert_true(pm(R("content:\"OLD\"; pcre:\"/NEW/R\";"), "xxOLDxNEW", 7));
+	/* an occurrence in the new data is found past the old one */
+	assert_true(pm(R("content:\"NEW\"; pcre:\"/OLD/\";"), "xxOLDxNEWOLD", 7));
+	/* packets have no old data */
+	assert_true(pm(R("content:\"NEW\"; pcre:\"/OLD/\";"), "xxOLDxNEW", 0));
+}
+
 /* --- detect_packet --------------------------------------------------------- */
 
 static void sink_emit(void *arg, const struct weir_event *ev)
@@ -769,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_detect_match_pcre_relative),
 		cmocka_unit_test(test_detect_match_pcre_limits),
 		cmocka_unit_test(test_detect_match_stream_needs_new_data),
+		cmocka_unit_test(test_detect_match_stream_old_part_does_not_realert),
 		cmocka_unit_test(test_detect_packet_header_and_direction),
 		cmocka_unit_test(test_detect_packet_flags_dsize_ttl),
 		cmocka_unit_test(test_detect_packet_icmp),

@@ -132,6 +132,18 @@ struct detect_worker {
 
 /* --- payload chain ------------------------------------------------------- */
 
+/*
+ * On the stream a match must involve new data, and each part of it: a chain
+ * is cut into groups, each opened by a positive non-relative element (a
+ * content without distance/within, a pcre without /R) and continued by the
+ * relative elements after it. Every group must end at or after min_end. A
+ * relative chain may thus start in old data (a pattern split across
+ * segments), but an independent content or pcre found only in old data was
+ * part of a match already reported and must not make the rule alert again
+ * (Suricata inspects each raw stream byte once). On packets min_end is 0.
+ */
+#define PM_NO_GROUP UINT32_MAX
+
 struct pm_ctx {
 	const struct det_rule *r;
 	const uint8_t *buf;
@@ -168,9 +180,17 @@ static const uint8_t *find(const uint8_t *hay, uint32_t hlen, const uint8_t *pat
 	return NULL;
 }
 
-static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end);
+static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t grp_end);
 
-static bool chain_content(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end)
+/* @grp_end: furthest end in the current group, after a match ending at @end. */
+static uint32_t grp_extend(const struct det_pm *pm, uint32_t grp_end, uint32_t end)
+{
+	if (grp_end == PM_NO_GROUP || !(pm->flags & DET_PM_RELATIVE))
+		return end;
+	return end > grp_end ? end : grp_end;
+}
+
+static bool chain_content(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t grp_end)
 {
 	const struct det_pm *pm = &c->r->pm[idx];
 	int64_t lo, hi;
@@ -193,7 +213,7 @@ static bool chain_content(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uin
 		if (lo < hi && find(c->buf + lo, (uint32_t)(hi - lo), pm->pat, pm->len,
 				    pm->flags & DET_PM_NOCASE))
 			return false;
-		return chain(c, idx + 1, prev_end, max_end);
+		return chain(c, idx + 1, prev_end, grp_end);
 	}
 	while (lo < hi) {
 		const uint8_t *m = find(c->buf + lo, (uint32_t)(hi - lo), pm->pat, pm->len,
@@ -203,7 +223,7 @@ static bool chain_content(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uin
 		if (!m)
 			return false;
 		end = (uint32_t)(m - c->buf) + pm->len;
-		if (chain(c, idx + 1, end, end > max_end ? end : max_end))
+		if (chain(c, idx + 1, end, grp_extend(pm, grp_end, end)))
 			return true;
 		if (!c->budget)
 			return false;
@@ -212,7 +232,7 @@ static bool chain_content(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uin
 	return false;
 }
 
-static bool chain_pcre(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end)
+static bool chain_pcre(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t grp_end)
 {
 	const struct det_pm *pm = &c->r->pm[idx];
 	uint32_t base = pm->flags & DET_PM_RELATIVE ? prev_end : 0;
@@ -226,13 +246,13 @@ static bool chain_pcre(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32
 
 		rc = pcre2_match(pm->re, c->buf + base, c->len - base, start, 0, c->md, c->mctx);
 		if (rc < 0)
-			return pm->flags & DET_PM_NEGATED ? chain(c, idx + 1, prev_end, max_end) :
+			return pm->flags & DET_PM_NEGATED ? chain(c, idx + 1, prev_end, grp_end) :
 							    false;
 		if (pm->flags & DET_PM_NEGATED)
 			return false;
 		ov = pcre2_get_ovector_pointer(c->md);
 		end = base + (uint32_t)ov[1];
-		if (chain(c, idx + 1, end, end > max_end ? end : max_end))
+		if (chain(c, idx + 1, end, grp_extend(pm, grp_end, end)))
 			return true;
 		if (!c->budget || ov[0] + 1 > c->len - base)
 			return false;
@@ -240,16 +260,23 @@ static bool chain_pcre(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32
 	}
 }
 
-static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t max_end)
+static bool chain(struct pm_ctx *c, uint32_t idx, uint32_t prev_end, uint32_t grp_end)
 {
+	const struct det_pm *pm;
+
 	if (!c->budget)
 		return false;
 	c->budget--;
 	if (idx == c->r->n_pm)
-		return max_end >= c->min_end;
-	if (c->r->pm[idx].type == DET_PM_PCRE)
-		return chain_pcre(c, idx, prev_end, max_end);
-	return chain_content(c, idx, prev_end, max_end);
+		return (grp_end == PM_NO_GROUP ? 0 : grp_end) >= c->min_end;
+	pm = &c->r->pm[idx];
+	/* A new group closes the previous one: it must have reached new data. */
+	if (!(pm->flags & (DET_PM_RELATIVE | DET_PM_NEGATED)) && grp_end != PM_NO_GROUP &&
+	    grp_end < c->min_end)
+		return false;
+	if (pm->type == DET_PM_PCRE)
+		return chain_pcre(c, idx, prev_end, grp_end);
+	return chain_content(c, idx, prev_end, grp_end);
 }
 
 bool det_pm_match_lim(const struct det_rule *r, const uint8_t *buf, uint32_t len,
@@ -257,7 +284,7 @@ bool det_pm_match_lim(const struct det_rule *r, const uint8_t *buf, uint32_t len
 {
 	struct pm_ctx c = { r, buf, len, min_end, md, mctx, DET_PM_BUDGET };
 
-	return chain(&c, 0, 0, 0);
+	return chain(&c, 0, 0, PM_NO_GROUP);
 }
 
 bool det_pm_match(const struct det_rule *r, const uint8_t *buf, uint32_t len, uint32_t min_end,
