@@ -15,10 +15,13 @@
 #define GOV_RESTORE_BACKOFF_MAX	   32
 /* Most levels one shed decision may move: big overloads settle in a few ticks. */
 #define GOV_STEP_MAX 4
+/* How long (ticks) a level seen over budget is not retried: 30 s at 250 ms. */
+#define GOV_MEMORY_TICKS 120
 
 struct gov_level {
 	struct weir_kcfg kcfg;
 	uint32_t shed;
+	uint64_t over_tick; /* last tick this level was measured over budget, 0 = never */
 };
 
 struct governor {
@@ -144,6 +147,8 @@ int governor__tick(struct governor *g, double cores_used, struct governor_decisi
 	int change = 0;
 
 	g->tick++;
+	if (cores_used > budget)
+		g->lv[g->cur].over_tick = g->tick;
 	if (cores_used > budget) {
 		g->over++;
 		g->under = 0;
@@ -171,7 +176,9 @@ int governor__tick(struct governor *g, double cores_used, struct governor_decisi
 		    g->backoff < GOV_RESTORE_BACKOFF_MAX)
 			g->backoff *= 2;
 		g->last_change = g->tick;
-	} else if (g->under >= g->o.restore_ticks * g->backoff && g->cur > 0) {
+	} else if (g->under >= g->o.restore_ticks * g->backoff && g->cur > 0 &&
+		   !(g->lv[g->cur - 1].over_tick &&
+		     g->tick - g->lv[g->cur - 1].over_tick < GOV_MEMORY_TICKS)) {
 		g->cur--;
 		change = -1;
 		g->under = 0;

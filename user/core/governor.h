@@ -21,9 +21,11 @@
  *
  * Hysteresis: shed when over budget for shed_ticks ticks in a row; restore
  * one step when under restore_ratio of the budget for restore_ticks ticks in
- * a row. A restore that is followed by a shed soon after doubles the wait
- * before the next restore (up to 32x), so a load that sits between two
- * levels settles on the cheaper one instead of oscillating.
+ * a row, unless that level was measured over budget in the last 30 s (120
+ * ticks): a restore back into a known overload would be shed again at once.
+ * A restore that is followed by a shed soon after doubles the wait before
+ * the next restore (up to 32x), so a load that sits between two levels
+ * settles on the cheaper one instead of oscillating.
  *
  * Threads: a struct governor belongs to one thread (the control thread).
  */

@@ -41,6 +41,9 @@
 #include "output/event.h"
 #include "output/output.h"
 
+/* The output thread drains its queues at least this often. */
+#define OUTPUT_POLL_MS 5
+
 /* Live: how far the heuristics watermark trails the wall clock. */
 #define LIVE_WATERMARK_LAG_NS (2ull * 1000000000ull)
 
@@ -129,7 +132,10 @@ static void worker_emit(void *arg, const struct weir_event *ev)
 		qwait_wake(&pl->out_wake);
 		qwait_sleep(&w->evq.not_full, snap, 100);
 	}
-	qwait_wake(&pl->out_wake);
+	/* The output thread looks every OUTPUT_POLL_MS anyway: wake it early
+	 * only when the queue fills, not with a futex call per event. */
+	if (spsc_slots_count(&w->evq) >= (uint64_t)(w->evq.mask + 1) / 8)
+		qwait_wake(&pl->out_wake);
 }
 
 /* The heuristics thread's alerts: one more queue for the output thread. */
@@ -365,7 +371,8 @@ static void *worker_main(void *arg)
 		snap = qwait_snapshot(&w->inq.not_empty);
 		h = spsc_bytes_peek(&w->inq, &len);
 		if (!h) {
-			qwait_sleep(&w->inq.not_empty, snap, 100);
+			/* Short: commits wake us only once a batch is queued. */
+			qwait_sleep(&w->inq.not_empty, snap, 2);
 			continue;
 		}
 		if (h->kind == FRAME_PKT) {
@@ -512,7 +519,7 @@ static void *output_main(void *arg)
 		if (!n) {
 			if (pl->o.out)
 				output__flush(pl->o.out);
-			qwait_sleep(&pl->out_wake, snap, 100);
+			qwait_sleep(&pl->out_wake, snap, OUTPUT_POLL_MS);
 		}
 	}
 	if (pl->o.out)
@@ -664,6 +671,7 @@ static void broadcast(struct pipeline *pl, enum frame_kind kind, uint64_t now_ns
 		h->kind = (uint16_t)kind;
 		h->ts_ns = now_ns;
 		spsc_bytes_commit(&w->inq);
+		spsc_bytes_kick(&w->inq);
 	}
 }
 

@@ -61,6 +61,8 @@ int spsc_bytes__init(struct spsc_bytes *q, uint64_t cap)
 {
 	memset(q, 0, sizeof(*q));
 	q->cap = round_pow2(cap < 4096 ? 4096 : cap);
+	q->wake_used = q->cap / 16;
+	q->wake_free = q->cap / 4;
 	q->buf = aligned_alloc(64, q->cap);
 	return q->buf ? 0 : -ENOMEM;
 }
@@ -97,6 +99,13 @@ void spsc_bytes_commit(struct spsc_bytes *q)
 	q->rsv += q->rsv_len;
 	q->rsv_len = 0;
 	atomic_store_explicit(&q->head, q->rsv, memory_order_release);
+	if (atomic_load(&q->not_empty.waiters) &&
+	    q->rsv - atomic_load_explicit(&q->tail, memory_order_relaxed) >= q->wake_used)
+		qwait_wake(&q->not_empty);
+}
+
+void spsc_bytes_kick(struct spsc_bytes *q)
+{
 	qwait_wake(&q->not_empty);
 }
 
@@ -124,7 +133,9 @@ void *spsc_bytes_peek(struct spsc_bytes *q, uint32_t *len)
 void spsc_bytes_release(struct spsc_bytes *q)
 {
 	atomic_store_explicit(&q->tail, q->cnext, memory_order_release);
-	qwait_wake(&q->not_full);
+	if (atomic_load(&q->not_full.waiters) &&
+	    q->cap - (atomic_load_explicit(&q->head, memory_order_relaxed) - q->cnext) >= q->wake_free)
+		qwait_wake(&q->not_full);
 }
 
 int spsc_slots__init(struct spsc_slots *q, uint32_t slots, uint32_t slot_size)

@@ -39,11 +39,21 @@ struct spsc_bytes {
 	_Atomic uint64_t tail;           /* consumer: bytes released */
 	uint64_t rsv;                    /* producer: reserved, not yet published */
 	uint64_t rsv_len;                /* producer: length of the open reservation */
+	uint64_t wake_used;              /* commit wakes a sleeping consumer from this fill on */
+	uint64_t wake_free;              /* release wakes a sleeping producer from this room on */
 	uint64_t cnext;                  /* consumer: tail after the peeked record */
 	struct qwait not_empty, not_full;
 };
 
-/* spsc_bytes__init() - @cap rounded up to a power of 2. Return: 0 or -ENOMEM. */
+/*
+ * spsc_bytes__init() - @cap rounded up to a power of 2. Return: 0 or -ENOMEM.
+ *
+ * Wake-ups are batched: a commit wakes a sleeping consumer only once the ring
+ * holds cap/16 bytes, and a release wakes a waiting producer only once cap/4
+ * is free, so a fast producer and a fast consumer do not pay a futex call per
+ * record. A consumer must therefore sleep with a short timeout, and a producer
+ * that stops (end of input, a control record) calls spsc_bytes_kick().
+ */
 int spsc_bytes__init(struct spsc_bytes *q, uint64_t cap);
 void spsc_bytes__destroy(struct spsc_bytes *q);
 
@@ -54,6 +64,9 @@ void spsc_bytes__destroy(struct spsc_bytes *q);
  */
 void *spsc_bytes_reserve(struct spsc_bytes *q, uint32_t len);
 void spsc_bytes_commit(struct spsc_bytes *q);
+
+/* spsc_bytes_kick() - producer: wake a sleeping consumer now, whatever the fill. */
+void spsc_bytes_kick(struct spsc_bytes *q);
 
 /*
  * spsc_bytes_peek() - consumer: next record, its length in @len, or NULL when
