@@ -57,6 +57,7 @@ struct cli_output {
 	const char *group;
 	uint64_t sndbuf;
 	uint32_t wait_ms;
+	uint64_t batch;              /* --publish-batch bytes, 0 = one event per message */
 	uint32_t stats_interval;     /* seconds; set the command's default before parsing */
 	struct output *out;          /* opened by cli_output_open() */
 	struct output_pub *pub;

@@ -20,6 +20,7 @@ enum {
 	OPT_PUBLISH_GROUP,
 	OPT_PUBLISH_SNDBUF,
 	OPT_PUBLISH_WAIT,
+	OPT_PUBLISH_BATCH,
 	OPT_STATS_INTERVAL,
 };
 
@@ -30,6 +31,7 @@ static const struct argp_option output_options[] = {
 	{ "publish-group", OPT_PUBLISH_GROUP, "GROUP", 0, "Group owning ipc:// socket files (mode 0660)", 0 },
 	{ "publish-sndbuf", OPT_PUBLISH_SNDBUF, "BYTES", 0, "nanomsg send buffer (default 8M)", 0 },
 	{ "publish-wait", OPT_PUBLISH_WAIT, "MS", 0, "Wait up to MS for a first subscriber before sending (default 0)", 0 },
+	{ "publish-batch", OPT_PUBLISH_BATCH, "BYTES", 0, "Pack events into messages of up to BYTES (default 0: one event per message); weir tail reads both", 0 },
 	{ "stats-interval", OPT_STATS_INTERVAL, "SECONDS", 0, "Write a stats event this often (replay default 0 = only at the end; run default 30)", 0 },
 	{ 0 },
 };
@@ -64,6 +66,11 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--publish-wait: bad number of milliseconds '%s'", arg);
 		o->wait_ms = (uint32_t)v;
 		break;
+	case OPT_PUBLISH_BATCH:
+		if (cli_parse_size(arg, 0, 16u << 20, &v))
+			argp_error(state, "--publish-batch: bad size '%s' (0 to 16M)", arg);
+		o->batch = v;
+		break;
 	case OPT_STATS_INTERVAL:
 		if (cli_parse_u64(arg, 0, 86400, &v))
 			argp_error(state, "--stats-interval: '%s' is not a number of seconds (0-86400)", arg);
@@ -92,6 +99,7 @@ int cli_output_open(struct cli_output *o)
 			.ipc_group = o->group,
 			.sndbuf = o->sndbuf,
 			.wait_ms = o->wait_ms,
+			.batch_bytes = o->batch,
 			.host = o->host,
 		};
 
