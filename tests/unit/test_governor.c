@@ -192,12 +192,16 @@ static void test_governor_restores_step_by_step(void **state)
 	(void)state;
 	sim_run(g, 3.0, 20, NULL, 0.5);
 	assert_int_equal(governor__current(g), 6);
-	/* Load gone: one level back per 8 quiet ticks, never more. */
+	/* Load gone: a level not known to be too dear comes back after 8 quiet ticks. */
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(governor__tick(g, 0.01, &d), 0);
 	assert_int_equal(governor__tick(g, 0.01, &d), -1);
 	assert_int_equal(d.level, 5);
-	assert_int_equal(sim_run(g, 0.01, 8 * 5, NULL, 0.5), 5);
+	/* Level 4 was measured over budget at tick 4: not retried before tick 124. */
+	assert_int_equal(sim_run(g, 0.01, 95, NULL, 0.5), 0);
+	assert_int_equal(governor__current(g), 5);
+	/* Then one level per 8 quiet ticks, down to the configured level. */
+	assert_int_equal(sim_run(g, 0.01, 1 + 8 * 4, NULL, 0.5), 5);
 	assert_int_equal(governor__current(g), 0);
 	assert_int_equal(governor__level(g, governor__current(g), &k, NULL), 0);
 	assert_int_equal(k.sample_rate, base.sample_rate);
