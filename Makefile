@@ -4,7 +4,7 @@
 # fuzzers and benchmarks. Everything goes under .output/; binaries under
 # .output/bin/. `make help` lists the targets.
 
-OUTPUT     := .output
+OUTPUT     ?= .output
 BIN        := $(OUTPUT)/bin
 CLANG      ?= clang
 LLVM_STRIP ?= llvm-strip
@@ -163,28 +163,28 @@ deps-if-needed:
 
 test: deps-if-needed
 	$(Q)$(MAKE) --no-print-directory all tests-build
-	$(Q)tests/run
+	$(Q)OUTPUT=$(OUTPUT) tests/run
 
 .PHONY: tests-build
 tests-build: $(BIN)/weir $(UNIT_BINS) $(BPFT_BINS) $(FUZZ_REGR) $(BENCH_BINS)
 
 test-unit: $(UNIT_BINS)
-	$(Q)tests/run unit
+	$(Q)OUTPUT=$(OUTPUT) tests/run unit
 
 test-bpf: $(BPFT_BINS) $(BIN)/weir
-	$(Q)tests/run bpf
+	$(Q)OUTPUT=$(OUTPUT) tests/run bpf
 
 test-replay: $(BIN)/weir
-	$(Q)tests/run replay
+	$(Q)OUTPUT=$(OUTPUT) tests/run replay
 
 test-corpus: $(BIN)/weir
-	$(Q)tests/run corpus
+	$(Q)OUTPUT=$(OUTPUT) tests/run corpus
 
 test-netns: $(BIN)/weir
-	$(Q)tests/run netns
+	$(Q)OUTPUT=$(OUTPUT) tests/run netns
 
 fuzz-regress: $(FUZZ_REGR)
-	$(Q)tests/run fuzz
+	$(Q)OUTPUT=$(OUTPUT) tests/run fuzz
 
 fuzz: $(FUZZ_BINS)
 
