@@ -22,11 +22,15 @@
 #    i.e. every packet sent and not processed is counted by exactly one cause
 #    (the kernel's outcomes are exclusive; a record either reaches decode or
 #    is shed or rejected by the ring reader).
-# Needs root, tcpreplay. About 35 s (the captures are cached in .output/tests/).
+# test_userspace_shed_counted: a budget (0.02) below what control packets and
+# flow starts alone cost, so the governor reaches userspace shedding: records
+# are shed (governor.shed.*), the loss identity still holds, and every flow
+# of the capture still gets its flow event (flow starts are never shed).
+# Needs root, tcpreplay. About 50 s (the captures are cached in .output/tests/).
 set -u
 . "$(dirname "$0")/lib.sh"
 
-ALL_TESTS="test_budget_under_flood"
+ALL_TESTS="${ALL_TESTS:-test_budget_under_flood test_userspace_shed_counted}"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUDGET=0.5
@@ -90,7 +94,8 @@ walk(last or {}, "")
 PY
 }
 
-# keys FILE TYPE: sorted "src sport dst dport proto [sid]" of every event of TYPE.
+# keys FILE TYPE: sorted "src sport dst dport proto sid" of every alert, or
+# "proto community_id" of every flow event.
 keys() {
 	/usr/bin/python3 - "$1" "$2" <<'PY'
 import json, sys
@@ -102,13 +107,29 @@ for line in open(sys.argv[1]):
         continue
     if e.get("event_type") != sys.argv[2]:
         continue
-    k = "%s %s %s %s %s" % (e.get("src_ip"), e.get("src_port"), e.get("dest_ip"),
-                            e.get("dest_port"), e.get("proto"))
     if sys.argv[2] == "alert":
-        k += " %d" % e["alert"]["signature_id"]
+        k = "%s %s %s %s %s %d" % (e.get("src_ip"), e.get("src_port"), e.get("dest_ip"),
+                                   e.get("dest_port"), e.get("proto"), e["alert"]["signature_id"])
+    else:
+        # Which side opened a UDP flow can differ when looped captures meet the
+        # kernel's flow table: the Community ID is the same either way.
+        k = "%s %s" % (e.get("proto"), e.get("community_id"))
     out.add(k)
 print("\n".join(sorted(out)))
 PY
+}
+
+s() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$WORK/stats"; }
+sumof() { awk -v p="$1" 'index($1, p) == 1 { n += $2 } END { print n + 0 }' "$WORK/stats"; }
+
+# Sets seen, processed, shed, losses from $WORK/stats (see the header).
+loss_terms() {
+	seen=$(s kernel.seen.tc_ingress)
+	processed=$(s decoder.pkts)
+	shed=$(sumof governor.shed.)
+	losses=$(($(s kernel.sampled_out) + $(sumof kernel.lost.) + $(s kernel.duplicate_skipped) +
+		$(s kernel.non_ip) + $(sumof kernel.invalid.) + $(s kernel.disabled) +
+		$(s kernel.uplink_not_tunnel) + shed + $(s capture.ring_malformed)))
 }
 
 test_budget_under_flood() {
@@ -152,15 +173,8 @@ test_budget_under_flood() {
 		'BEGIN { printf "%.3f", (b - a) / hz / (e - s) }')
 	sent=$(cat "$WORK"/tcpreplay-*.out | awk '/Successful packets:/ { n += $3; f++ } END { if (f == 2) print n }')
 	final_stats >"$WORK/stats"
-	s() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$WORK/stats"; }
-	sumof() { awk -v p="$1" 'index($1, p) == 1 { n += $2 } END { print n + 0 }' "$WORK/stats"; }
 	local seen processed losses shed
-	seen=$(s kernel.seen.tc_ingress)
-	processed=$(s decoder.pkts)
-	shed=$(sumof governor.shed.)
-	losses=$(($(s kernel.sampled_out) + $(sumof kernel.lost.) + $(s kernel.duplicate_skipped) +
-		$(s kernel.non_ip) + $(sumof kernel.invalid.) + $(s kernel.disabled) +
-		$(s kernel.uplink_not_tunnel) + shed + $(s capture.ring_malformed)))
+	loss_terms
 	echo "  cpu ${cores} cores (budget $BUDGET) over ${WINDOW}s; sent ${sent:-?} seen $seen" \
 		"processed $processed sampled_out $(s kernel.sampled_out) ring_full" \
 		"$(s kernel.lost.ring_full) shed $shed; governor level $(s governor.level)," \
@@ -184,6 +198,38 @@ test_budget_under_flood() {
 		fail budget_under_flood "seen - processed = $((seen - processed)) but the loss counters sum to $losses"
 	else
 		pass budget_under_flood
+	fi
+}
+
+test_userspace_shed_counted() {
+	local seen processed losses shed
+
+	"$WEIR" replay --eve "$WORK/replay-bulk.json" "$BULK" 2>/dev/null
+	keys "$WORK/replay-bulk.json" flow >"$WORK/want-bulk-flows"
+	if ! weir_start --cpu-budget 0.02 --sample-rate 1 --ring-bytes 32M --rules "$ROOT/signatures" \
+		--rules "$RULES" -v; then
+		fail userspace_shed_counted "weir run did not start: $(tail -n 3 "$WORK/weir.err")"
+		return
+	fi
+	pod a tcpreplay --topspeed --loop 0 --duration 8 -i eth0 "$BULK" >"$WORK/tcpreplay-shed.out" 2>&1
+	sleep 2
+	weir_stop
+	final_stats >"$WORK/stats"
+	loss_terms
+	echo "  seen $seen processed $processed shed $shed (by level: $(s governor.shed.level1)" \
+		"$(s governor.shed.level2) $(s governor.shed.level3) $(s governor.shed.level4))," \
+		"governor level $(s governor.level), capture.loss_ratio_ppm $(s capture.loss_ratio_ppm)"
+	comm -23 "$WORK/want-bulk-flows" <(keys "$WORK/eve.json" flow) >"$WORK/missing-flows"
+	if [ "$shed" -lt 1 ]; then
+		fail userspace_shed_counted "no record shed in userspace at a 0.02-core budget"
+	elif [ "$((seen - processed))" -ne "$losses" ]; then
+		fail userspace_shed_counted "seen - processed = $((seen - processed)) but the loss counters sum to $losses"
+	elif [ "$(s capture.lost)" -lt "$shed" ] || [ "$(s capture.loss_ratio_ppm)" -lt 1 ]; then
+		fail userspace_shed_counted "capture.lost $(s capture.lost) / loss_ratio_ppm $(s capture.loss_ratio_ppm) miss the shed records"
+	elif [ -s "$WORK/missing-flows" ]; then
+		fail userspace_shed_counted "$(wc -l <"$WORK/missing-flows") of $(wc -l <"$WORK/want-bulk-flows") flows without a flow event: $(head -n 3 "$WORK/missing-flows" | tr '\n' ';')"
+	else
+		pass userspace_shed_counted
 	fi
 }
 
