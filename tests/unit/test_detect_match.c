@@ -594,6 +594,41 @@ static void test_detect_packet_address_index(void **state)
 	rig_close(&g);
 }
 
+/*
+ * Address-indexed rules go through a per-worker lookup cache and a quick
+ * protocol/flags prefilter: a SYN-only scan rule must still fire on a SYN of
+ * a cached address, and not on the ACK or a UDP packet of the same host.
+ */
+static void test_detect_packet_address_index_flags(void **state)
+{
+	struct rig g;
+	/* IP(src="5.6.7.9",dst="10.0.0.1")/TCP(sport=5,dport=22,flags=F)/"" for
+	 * F = "A", "S", "SE" (ECE ignored by the mask), "S";
+	 * then the same addresses /UDP(sport=5,dport=22) */
+	struct weir_pkt ack = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0x10, "", T0);
+	struct weir_pkt syn = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0x02, "", T0);
+	struct weir_pkt syn_ece = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0x42, "", T0);
+	struct weir_pkt udp = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0, "", T0);
+
+	(void)state;
+	udp.proto = 17;
+	rig_open(&g,
+		 "alert tcp [5.6.7.0/24] any -> $HOME_NET 22 (flags:S,12; sid:1;)\n"
+		 "alert tcp [5.6.7.0/24] any -> $HOME_NET 22 (flags:+A; sid:2;)\n"
+		 "alert ip [5.6.7.0/24] any -> $HOME_NET any (ip_proto:17; sid:3;)\n");
+	detect_packet(g.dw, NULL, &ack, NULL);
+	assert_int_equal(g.sink.n, 1);
+	assert_int_equal(g.sink.sid[0], 2);
+	detect_packet(g.dw, NULL, &syn, NULL);
+	detect_packet(g.dw, NULL, &syn_ece, NULL);
+	detect_packet(g.dw, NULL, &udp, NULL);
+	assert_int_equal(g.sink.n, 4);
+	assert_int_equal(g.sink.sid[1], 1);
+	assert_int_equal(g.sink.sid[2], 1);
+	assert_int_equal(g.sink.sid[3], 3);
+	rig_close(&g);
+}
+
 static void test_detect_packet_reload_swaps_ruleset(void **state)
 {
 	struct rig g;
@@ -693,6 +728,64 @@ static void test_detect_packet_stream_split_and_retransmit(void **state)
 	/* only the packet rule sees the retransmission */
 	assert_int_equal(g.sink.n, 5);
 	assert_int_equal(g.sink.sid[4], 2);
+	flow_table__flush(ft, FLOW_END_SHUTDOWN);
+	flow_table__free(ft);
+	rig_close(&g);
+}
+
+/*
+ * The prefilter compiles only the last DET_FP_MAX bytes of a long fast
+ * pattern and scans the stream from that far before the new data: a 40-byte
+ * content whose last byte comes alone (its literal starts 31 bytes before the
+ * new data) must still be found once, and its
+ * truncated literal alone (no full content) must not alert.
+ */
+static void test_detect_packet_stream_long_fast_pattern(void **state)
+{
+	struct rig g;
+	struct flow_table *ft;
+	/* c=IP(src="10.0.0.1",dst="10.0.0.2"); s=IP(src="10.0.0.2",dst="10.0.0.1")
+	 * c/TCP(sport=40000,dport=80,flags="S",seq=100)
+	 * s/TCP(sport=80,dport=40000,flags="SA",seq=500,ack=101)
+	 * c/TCP(flags="A",seq=101,ack=501)
+	 * c/TCP(flags="PA",seq=101,ack=501)/"0123456789abcdefghijklmnopqrstuvwxyzABC"
+	 * c/TCP(flags="PA",seq=140,ack=501)/"D"
+	 * c/TCP(flags="PA",seq=141,ack=501)/"xxxx89abcdefghijklmnopqrstuvwxyzABCD" */
+	struct weir_pkt syn = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x02, "", T0);
+	struct weir_pkt synack = tcp("10.0.0.2", 80, "10.0.0.1", 40000, 0x12, "", T0);
+	struct weir_pkt ack = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x10, "", T0);
+	struct weir_pkt d1 = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x18,
+				 "0123456789abcdefghijklmnopqrstuvwxyzABC", T0);
+	struct weir_pkt d2 = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x18, "D", T0);
+	struct weir_pkt d3 = tcp("10.0.0.1", 40000, "10.0.0.2", 80, 0x18,
+				 "xxxx89abcdefghijklmnopqrstuvwxyzABCD", T0);
+
+	(void)state;
+	syn.tcp_seq = 100;
+	synack.tcp_seq = 500;
+	synack.tcp_ack = 101;
+	ack.tcp_seq = 101;
+	ack.tcp_ack = 501;
+	d1.tcp_seq = 101;
+	d1.tcp_ack = 501;
+	d2.tcp_seq = 140;
+	d2.tcp_ack = 501;
+	d3.tcp_seq = 141;
+	d3.tcp_ack = 501;
+	rig_open(&g, "alert tcp any any -> any 80 "
+		     "(content:\"0123456789abcdefghijklmnopqrstuvwxyzABCD\"; sid:1;)\n");
+	ft = flow_table__new(NULL, on_end, g.dw, &g.stats);
+	assert_non_null(ft);
+	run(&g, ft, &syn, 1);
+	run(&g, ft, &synack, 2);
+	run(&g, ft, &ack, 3);
+	run(&g, ft, &d1, 4);
+	assert_int_equal(g.sink.n, 0);
+	run(&g, ft, &d2, 5);
+	assert_int_equal(g.sink.n, 1);
+	assert_int_equal(g.sink.pcap_cnt[0], 5);
+	run(&g, ft, &d3, 6);
+	assert_int_equal(g.sink.n, 1);
 	flow_table__flush(ft, FLOW_END_SHUTDOWN);
 	flow_table__free(ft);
 	rig_close(&g);
@@ -804,8 +897,10 @@ int main(void)
 		cmocka_unit_test(test_detect_packet_unique_on),
 		cmocka_unit_test(test_detect_packet_alert_order),
 		cmocka_unit_test(test_detect_packet_address_index),
+		cmocka_unit_test(test_detect_packet_address_index_flags),
 		cmocka_unit_test(test_detect_packet_reload_swaps_ruleset),
 		cmocka_unit_test(test_detect_packet_stream_split_and_retransmit),
+		cmocka_unit_test(test_detect_packet_stream_long_fast_pattern),
 		cmocka_unit_test(test_detect_packet_stream_sticky_overflow),
 		cmocka_unit_test(test_detect_flow_end_inspects_flushed_stream),
 	};

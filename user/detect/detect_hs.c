@@ -73,18 +73,15 @@ int det_hs_build(struct det_ruleset *rs, char *err, size_t errlen)
 		if (r->fp < 0)
 			continue;
 		pm = &r->pm[r->fp];
-		ents[n].pat = pm->pat;
-		ents[n].len = pm->len;
-		if (pm->flags & DET_PM_FP_CHOP) {
-			ents[n].pat += pm->fp_off;
-			ents[n].len = pm->fp_len;
-		}
+		ents[n].pat = pm->pat + det_fp_off(r);
+		ents[n].len = det_fp_len(r);
 		ents[n].nocase = pm->flags & DET_PM_NOCASE;
 		ents[n].rule = i;
 		/* The overlap the stream scan needs: a match of the whole content
-		 * reaching new data may hold a chopped fast pattern that does not. */
-		if (pm->len > rs->max_fp_len)
-			rs->max_fp_len = pm->len;
+		 * reaching new data holds the literal's first byte at most this far
+		 * before its end (a chopped fast pattern may end well before it). */
+		if (pm->len - det_fp_off(r) > rs->max_fp_len)
+			rs->max_fp_len = pm->len - det_fp_off(r);
 		n++;
 	}
 	if (!n) {

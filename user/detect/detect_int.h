@@ -276,7 +276,8 @@ struct det_ruleset {
 	char **files;               /* file names the rules point to */
 	uint32_t n_files;
 	struct det_hs *hs;          /* NULL when no rule has a fast pattern */
-	uint32_t max_fp_len;        /* longest content holding a fast pattern, bytes */
+	uint32_t max_fp_len;        /* longest span from a compiled fast pattern's first
+				     * byte to the end of its content, bytes */
 	uint32_t max_thr_rules;
 	struct det_ruleset *retired_next; /* engine's list of replaced rulesets */
 };
@@ -335,12 +336,34 @@ int det_hs_scan(const struct det_hs *h, struct det_hs_scratch *s, const uint8_t 
 
 /* detect_match.c */
 
+/*
+ * The prefilter compiles at most the last DET_FP_MAX bytes of a fast pattern.
+ * A candidate is only a nomination (the verifier checks the whole content),
+ * and the stream scan must reach back far enough to see a literal whose
+ * content ends in new data: a 156-byte ET content would otherwise make every
+ * stream scan re-read 155 bytes of old data.
+ */
+#define DET_FP_MAX 32
+
 /* det_fp_len() - bytes of @r's fast pattern as compiled (0: none). */
 static inline uint32_t det_fp_len(const struct det_rule *r)
 {
+	uint32_t n;
+
 	if (r->fp < 0)
 		return 0;
-	return r->pm[r->fp].flags & DET_PM_FP_CHOP ? r->pm[r->fp].fp_len : r->pm[r->fp].len;
+	n = r->pm[r->fp].flags & DET_PM_FP_CHOP ? r->pm[r->fp].fp_len : r->pm[r->fp].len;
+	return n < DET_FP_MAX ? n : DET_FP_MAX;
+}
+
+/* det_fp_off() - where in its content @r's compiled fast pattern starts. */
+static inline uint32_t det_fp_off(const struct det_rule *r)
+{
+	const struct det_pm *pm = &r->pm[r->fp];
+
+	if (pm->flags & DET_PM_FP_CHOP)
+		return pm->fp_off + pm->fp_len - det_fp_len(r);
+	return pm->len - det_fp_len(r);
 }
 
 /* det_pm_match() - does the payload chain of @r match @buf? The match must end

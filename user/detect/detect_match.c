@@ -112,12 +112,42 @@ struct det_nom {
 	uint64_t start;
 };
 
+/*
+ * Address-index lookups cached per worker: a node's pods talk to few
+ * addresses, and the binary search over tens of thousands of reputation
+ * intervals is the same for every packet of a host. Direct-mapped; an entry
+ * holds the interval found for one (side, address).
+ */
+#define DET_ACACHE_BITS 10
+
+struct det_acache {
+	det_u128 v;
+	uint32_t lo;               /* aidx_find() of v */
+	uint8_t valid;
+	uint8_t protos;            /* union of the interval's rules' protocols */
+	uint8_t flags_req;         /* TCP flags every rule of the interval needs */
+};
+
+/*
+ * Quick header prefilter of one rule (necessary conditions only, so a
+ * candidate it drops could not have matched): the protocol bits, and the TCP
+ * flags that flags:X / flags:+X need set. The address-indexed rules of a
+ * ruleset are mostly scans on SYN; most packets are not SYNs.
+ */
+struct det_quick {
+	uint8_t protos;
+	uint8_t flags_req;
+};
+
 struct detect_worker {
 	struct detect_engine *de;
 	struct det_ruleset *rs;
 	struct det_hs_scratch *hs;
 	uint64_t *cand;
 	uint32_t cand_words;
+	uint32_t cand_lo, cand_hi;  /* only words [lo, hi) may hold bits */
+	struct det_quick *quick;    /* by rule index */
+	struct det_acache acache[2][1u << DET_ACACHE_BITS]; /* [enum det_aside] */
 	uint32_t *hits;            /* matched rules of the current packet, in order */
 	struct det_nom *nom;       /* stream scan nominations of the current packet */
 	uint32_t n_nom;
@@ -604,18 +634,19 @@ static bool ports_ok(const struct det_rule *r, const struct weir_pkt *p, bool ha
 	       det_ports_match(&r->dp, swapped ? p->sport : p->dport);
 }
 
+/*
+ * The header of @r against @p. Every test is a conjunct, so the order is free:
+ * the cheap scalar ones (protocol, flow, flags, sizes) come first and the
+ * address and port lookups (binary searches) last, because most candidates
+ * fail early -- e.g. the address-indexed scan rules fail on flags:S for
+ * every packet but a SYN.
+ */
 static bool header_match(const struct det_rule *r, const struct weir_pkt *p,
 			 const struct flow_pkt_info *fi, uint8_t pbit, bool has_ports)
 {
 	bool fwd;
 
 	if (!(r->protos & pbit))
-		return false;
-	fwd = det_addrs_match(&r->src, &p->src, p->ip_ver) &&
-	      det_addrs_match(&r->dst, &p->dst, p->ip_ver) && ports_ok(r, p, has_ports, false);
-	if (!fwd && !(r->bidir && det_addrs_match(&r->src, &p->dst, p->ip_ver) &&
-		      det_addrs_match(&r->dst, &p->src, p->ip_ver) &&
-		      ports_ok(r, p, has_ports, true)))
 		return false;
 	if (r->flow & (DET_FLOW_TOSERVER | DET_FLOW_TOCLIENT | DET_FLOW_ESTABLISHED)) {
 		if (!fi || !fi->flow)
@@ -646,6 +677,12 @@ static bool header_match(const struct det_rule *r, const struct weir_pkt *p,
 	 * test-dsize-values). */
 	if (r->dsize.cmp && (!det_num_match(&r->dsize, p->payload_len) ||
 			     (r->dsize.cmp == DET_CMP_NE && !p->payload_len)))
+		return false;
+	fwd = ports_ok(r, p, has_ports, false) && det_addrs_match(&r->src, &p->src, p->ip_ver) &&
+	      det_addrs_match(&r->dst, &p->dst, p->ip_ver);
+	if (!fwd && !(r->bidir && ports_ok(r, p, has_ports, true) &&
+		      det_addrs_match(&r->src, &p->dst, p->ip_ver) &&
+		      det_addrs_match(&r->dst, &p->src, p->ip_ver)))
 		return false;
 	return true;
 }
@@ -725,23 +762,38 @@ static int worker_use(struct detect_worker *dw, struct det_ruleset *rs)
 	uint64_t *cand = calloc(words ? words : 1, sizeof(*cand));
 	uint32_t *hits = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*hits));
 	struct det_nom *nom = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*nom));
+	struct det_quick *quick = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*quick));
 
-	if (!hs || !cand || !hits || !nom) {
+	if (!hs || !cand || !hits || !nom || !quick) {
 		det_hs_scratch_free(hs);
 		free(cand);
 		free(hits);
 		free(nom);
+		free(quick);
 		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < rs->n_rules; i++) {
+		const struct det_rule *r = rs->rules[i];
+
+		quick[i].protos = r->protos;
+		/* flags:S and flags:+S both need S set in the packet */
+		if (r->has_flags && (r->flags_mod == DET_FLAGS_EXACT || r->flags_mod == DET_FLAGS_PLUS))
+			quick[i].flags_req = r->flags_set;
 	}
 	det_hs_scratch_free(dw->hs);
 	free(dw->cand);
 	free(dw->hits);
 	free(dw->nom);
+	free(dw->quick);
 	dw->hs = hs;
 	dw->cand = cand;
 	dw->hits = hits;
 	dw->nom = nom;
+	dw->quick = quick;
 	dw->cand_words = words;
+	dw->cand_lo = words;
+	dw->cand_hi = 0;
+	memset(dw->acache, 0, sizeof(dw->acache));
 	dw->rs = rs;
 	return 0;
 }
@@ -784,14 +836,21 @@ void detect_worker__free(struct detect_worker *dw)
 	free(dw->cand);
 	free(dw->hits);
 	free(dw->nom);
+	free(dw->quick);
 	pcre2_match_data_free(dw->md);
 	det_pcre_limits_free(dw->mctx);
 	free(dw);
 }
 
-static void mark_bit(uint64_t *cand, uint32_t idx)
+static void mark_bit(struct detect_worker *dw, uint32_t idx)
 {
-	cand[idx / 64] |= 1ull << (idx % 64);
+	uint32_t w = idx / 64;
+
+	dw->cand[w] |= 1ull << (idx % 64);
+	if (w < dw->cand_lo)
+		dw->cand_lo = w;
+	if (w >= dw->cand_hi)
+		dw->cand_hi = w + 1;
 }
 
 static void mark(void *arg, uint32_t idx, uint64_t end)
@@ -813,7 +872,7 @@ static void mark_stream(void *arg, uint32_t idx, uint64_t end)
 	struct detect_worker *dw = c->dw;
 	const struct det_rule *r = dw->rs->rules[idx];
 
-	mark_bit(dw->cand, idx);
+	mark_bit(dw, idx);
 	if (r->n_pm > 1 && dw->n_nom < dw->rs->n_rules) {
 		dw->nom[dw->n_nom].rule = idx;
 		dw->nom[dw->n_nom].start = c->base + end - det_fp_len(r);
@@ -879,8 +938,8 @@ static void sticky_update(struct detect_worker *dw, struct flow *f, enum flow_di
 	}
 }
 
-/* Header-only rules whose indexed address group holds @v. */
-static void aidx_mark(const struct det_aidx *ix, det_u128 v, uint64_t *cand)
+/* The interval of @ix holding @v, plus one (0: before the first interval). */
+static uint32_t aidx_find(const struct det_aidx *ix, det_u128 v)
 {
 	uint32_t lo = 0, hi = ix->n;
 
@@ -893,10 +952,47 @@ static void aidx_mark(const struct det_aidx *ix, det_u128 v, uint64_t *cand)
 		else
 			hi = mid;
 	}
-	if (!lo)
+	return lo;
+}
+
+/* Header-only rules whose indexed address group (@side) holds @ip and that
+ * pass the quick prefilter for @pbit and @tcp_flags. */
+static void aidx_mark(struct detect_worker *dw, int side, const struct weir_addr *ip,
+		      uint8_t ver, uint8_t pbit, uint8_t tcp_flags)
+{
+	const struct det_aidx *ix = &dw->rs->aidx[side][ver == 6];
+	struct det_acache *c;
+	uint32_t lo, h;
+	det_u128 v;
+
+	if (!ix->n)
 		return;
-	for (uint32_t i = ix->off[lo - 1]; i < ix->off[lo]; i++)
-		mark_bit(cand, ix->rules[i]);
+	v = det_addr_value(ip, ver);
+	h = (uint32_t)v ^ (uint32_t)(v >> 32) ^ (uint32_t)(v >> 64) ^ (uint32_t)(v >> 96);
+	h = (h * 2654435761u) >> (32 - DET_ACACHE_BITS);
+	c = &dw->acache[side][h];
+	if (!c->valid || c->v != v) {
+		c->v = v;
+		c->lo = aidx_find(ix, v);
+		c->valid = 1;
+		c->protos = 0;
+		c->flags_req = 0xff;
+		for (uint32_t i = c->lo ? ix->off[c->lo - 1] : 0; c->lo && i < ix->off[c->lo]; i++) {
+			c->protos |= dw->quick[ix->rules[i]].protos;
+			c->flags_req &= dw->quick[ix->rules[i]].flags_req;
+		}
+	}
+	lo = c->lo;
+	/* the whole interval at once: e.g. all its rules want a SYN */
+	if (!lo || !(c->protos & pbit) || (tcp_flags & c->flags_req) != c->flags_req)
+		return;
+	for (uint32_t i = ix->off[lo - 1]; i < ix->off[lo]; i++) {
+		uint32_t idx = ix->rules[i];
+		const struct det_quick *q = &dw->quick[idx];
+
+		if ((q->protos & pbit) && (tcp_flags & q->flags_req) == q->flags_req)
+			mark_bit(dw, idx);
+	}
 }
 
 static void emit_alert(struct detect_worker *dw, const struct det_rule *r,
@@ -981,12 +1077,13 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 	pbit = pkt_proto_bit(p, &pc, &has_ports);
 	is_tcp = pbit == DET_PROTO_TCP;
 	if (!end_only) {
+		/* a packet that is not TCP has no flags: rules needing some cannot match */
+		uint8_t tflags = is_tcp ? p->tcp_flags : 0;
+
 		for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
-			mark_bit(dw->cand, rs->hdr_only[pc][i]);
-		aidx_mark(&rs->aidx[DET_AIDX_SRC][p->ip_ver == 6],
-			  det_addr_value(&p->src, p->ip_ver), dw->cand);
-		aidx_mark(&rs->aidx[DET_AIDX_DST][p->ip_ver == 6],
-			  det_addr_value(&p->dst, p->ip_ver), dw->cand);
+			mark_bit(dw, rs->hdr_only[pc][i]);
+		aidx_mark(dw, DET_AIDX_SRC, &p->src, p->ip_ver, pbit, tflags);
+		aidx_mark(dw, DET_AIDX_DST, &p->dst, p->ip_ver, pbit, tflags);
 	}
 	if (rs->hs) {
 		/* In-order data: the payload is the start of the stream's new part, whose
@@ -996,7 +1093,7 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 				     !memcmp(b->sv.data + b->sv.new_off, b->pkt, b->pkt_len);
 
 		if (b->pkt_len && !pkt_in_stream &&
-		    det_hs_scan(rs->hs, dw->hs, b->pkt, b->pkt_len, mark, dw->cand))
+		    det_hs_scan(rs->hs, dw->hs, b->pkt, b->pkt_len, mark, dw))
 			STAT_INC(dw->stats, DETECT_HS_ERRORS);
 		if (b->stream) {
 			struct det_stream_state *ss = stream_state(dw, f, fi->dir);
@@ -1016,11 +1113,11 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 				STAT_INC(dw->stats, DETECT_HS_ERRORS);
 			for (uint32_t i = 0; ss && i < ss->n; i++)
 				if (ss->e[i].start >= b->sv.offset)
-					mark_bit(dw->cand, ss->e[i].rule);
+					mark_bit(dw, ss->e[i].rule);
 		}
 	}
 
-	for (uint32_t w = 0; w < dw->cand_words; w++) {
+	for (uint32_t w = dw->cand_lo; w < dw->cand_hi; w++) {
 		uint64_t bits = dw->cand[w];
 
 		if (!bits)
@@ -1055,6 +1152,8 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 			dw->hits[n_hits++] = idx;
 		}
 	}
+	dw->cand_lo = dw->cand_words;
+	dw->cand_hi = 0;
 	for (uint32_t i = 0; i < n_hits; i++)
 		emit_alert(dw, rs->rules[dw->hits[i]], p, fi);
 	if (b->stream && !end_only && rs->hs)
