@@ -14,7 +14,7 @@ PKGS=(
 	libpcap-dev libjansson-dev libyaml-dev libssl-dev libcap-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libmnl-dev
 	libcmocka-dev
-	python3 python3-scapy python3-msgpack python3-jsonschema
+	python3 python3-scapy python3-msgpack python3-jsonschema python3-prometheus-client
 	tcpreplay iproute2 iputils-ping iperf3 ethtool socat netcat-openbsd tcpdump time bc
 )
 
