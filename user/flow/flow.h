@@ -82,6 +82,7 @@ struct flow_stream {
 	uint64_t reassembled;  /* in-order bytes delivered so far (stream offset of next_seq) */
 	uint8_t *buf;          /* inspection window: bytes [buf_off, buf_off + buf_len) */
 	uint32_t buf_len, buf_cap;
+	uint32_t view_keep;    /* look-behind shown by flow_stream_view() (stream_window) */
 	uint64_t buf_off;      /* stream offset of buf[0] */
 	struct flow_seg *ooo;  /* out-of-order segments, sorted by seq */
 	uint32_t ooo_bytes, ooo_cnt;

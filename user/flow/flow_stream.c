@@ -449,10 +449,14 @@ void flow_stream_view(const struct flow *f, enum flow_dir dir, struct flow_strea
 {
 	const struct flow_stream *st = &f->stream[dir];
 
-	v->data = st->buf;
-	v->len = st->buf_len;
-	v->offset = st->buf_off;
-	v->new_off = (uint32_t)(st->insp_off - st->buf_off);
+	uint64_t insp = st->insp_off - st->buf_off;
+	/* Inspected bytes are trimmed lazily: show stream_window of them at most. */
+	uint64_t skip = insp > st->view_keep ? insp - st->view_keep : 0;
+
+	v->data = st->buf + skip;
+	v->len = (uint32_t)(st->buf_len - skip);
+	v->offset = st->buf_off + skip;
+	v->new_off = (uint32_t)(insp - skip);
 }
 
 void flow_stream_inspected(struct flow_table *ft, struct flow *f, enum flow_dir dir)
@@ -461,7 +465,13 @@ void flow_stream_inspected(struct flow_table *ft, struct flow *f, enum flow_dir 
 	uint32_t keep = ft->o.stream_window;
 
 	st->insp_off = st->buf_off + st->buf_len;
-	if (st->buf_len > keep)
+	st->view_keep = keep;
+	/*
+	 * Keep `keep` bytes of look-behind, but compact only once three times
+	 * that has piled up: one memmove per 2 * keep bytes of data instead of
+	 * one per segment (flow_stream_view() hides the surplus).
+	 */
+	if (st->buf_len > 3 * keep)
 		stream_window_drop(ft, st, st->buf_len - keep);
 
 	/* give back a buffer that a burst (drained queue) blew up */
