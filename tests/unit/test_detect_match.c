@@ -604,28 +604,34 @@ static void test_detect_packet_address_index_flags(void **state)
 	struct rig g;
 	/* IP(src="5.6.7.9",dst="10.0.0.1")/TCP(sport=5,dport=22,flags=F)/"" for
 	 * F = "A", "S", "SE" (ECE ignored by the mask), "S";
-	 * then the same addresses /UDP(sport=5,dport=22) */
+	 * then the same addresses /UDP(sport=5,dport=22), and IP(proto=41) */
 	struct weir_pkt ack = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0x10, "", T0);
 	struct weir_pkt syn = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0x02, "", T0);
 	struct weir_pkt syn_ece = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0x42, "", T0);
 	struct weir_pkt udp = tcp("5.6.7.9", 5, "10.0.0.1", 22, 0, "", T0);
+	struct weir_pkt v6in4 = tcp("5.6.7.9", 0, "10.0.0.1", 0, 0, "", T0);
 
 	(void)state;
 	udp.proto = 17;
+	v6in4.proto = 41;
+	v6in4.flags = PKT_F_IPV4;
 	rig_open(&g,
 		 "alert tcp [5.6.7.0/24] any -> $HOME_NET 22 (flags:S,12; sid:1;)\n"
 		 "alert tcp [5.6.7.0/24] any -> $HOME_NET 22 (flags:+A; sid:2;)\n"
-		 "alert ip [5.6.7.0/24] any -> $HOME_NET any (ip_proto:17; sid:3;)\n");
+		 "alert ip [5.6.7.0/24] any -> $HOME_NET any (ip_proto:17; sid:3;)\n"
+		 "alert ip [5.6.7.0/24] any -> $HOME_NET any (ip_proto:41; sid:4;)\n");
 	detect_packet(g.dw, NULL, &ack, NULL);
 	assert_int_equal(g.sink.n, 1);
 	assert_int_equal(g.sink.sid[0], 2);
 	detect_packet(g.dw, NULL, &syn, NULL);
 	detect_packet(g.dw, NULL, &syn_ece, NULL);
 	detect_packet(g.dw, NULL, &udp, NULL);
-	assert_int_equal(g.sink.n, 4);
+	detect_packet(g.dw, NULL, &v6in4, NULL);
+	assert_int_equal(g.sink.n, 5);
 	assert_int_equal(g.sink.sid[1], 1);
 	assert_int_equal(g.sink.sid[2], 1);
 	assert_int_equal(g.sink.sid[3], 3);
+	assert_int_equal(g.sink.sid[4], 4);
 	rig_close(&g);
 }
 

@@ -98,34 +98,34 @@ struct det_stream_state {
 	bool full;
 };
 
+/*
+ * The address-index interval of one address, kept with the flow: the binary
+ * search over tens of thousands of reputation intervals gives the same answer
+ * for every packet of a flow, and a per-worker cache of it missed the CPU
+ * cache on nearly every packet (the flow's own state is hot already).
+ */
+struct det_acache {
+	det_u128 v;
+	uint32_t lo;               /* aidx_find() of v */
+	uint8_t valid;
+	uint8_t protos_nf;         /* union of the protocols of its rules needing no flags */
+	uint8_t tcp_req;           /* TCP flags every TCP rule of the interval needs
+				    * (0xff: it has none) */
+};
+
 struct det_flow {
-	const struct det_ruleset *rs;  /* flowbit ids and sticky rules belong to this ruleset */
+	const struct det_ruleset *rs;  /* flowbit ids, sticky rules, intervals belong to it */
 	uint64_t *bits;
 	struct det_flow_thr *thr;
 	uint32_t n_thr;
 	struct det_stream_state *ss[2]; /* by enum flow_dir */
+	struct det_acache ac[2][2];     /* [enum det_aside][enum flow_dir of the packet] */
 };
 
 /* A fast pattern found by the stream scan. */
 struct det_nom {
 	uint32_t rule;
 	uint64_t start;
-};
-
-/*
- * Address-index lookups cached per worker: a node's pods talk to few
- * addresses, and the binary search over tens of thousands of reputation
- * intervals is the same for every packet of a host. Direct-mapped; an entry
- * holds the interval found for one (side, address).
- */
-#define DET_ACACHE_BITS 10
-
-struct det_acache {
-	det_u128 v;
-	uint32_t lo;               /* aidx_find() of v */
-	uint8_t valid;
-	uint8_t protos;            /* union of the interval's rules' protocols */
-	uint8_t flags_req;         /* TCP flags every rule of the interval needs */
 };
 
 /*
@@ -147,7 +147,6 @@ struct detect_worker {
 	uint32_t cand_words;
 	uint32_t cand_lo, cand_hi;  /* only words [lo, hi) may hold bits */
 	struct det_quick *quick;    /* by rule index */
-	struct det_acache acache[2][1u << DET_ACACHE_BITS]; /* [enum det_aside] */
 	uint32_t *hits;            /* matched rules of the current packet, in order */
 	struct det_nom *nom;       /* stream scan nominations of the current packet */
 	uint32_t n_nom;
@@ -517,6 +516,7 @@ static struct det_flow *flow_state(struct detect_worker *dw, struct flow *f)
 		free(df->ss[0]);
 		free(df->ss[1]);
 		df->ss[0] = df->ss[1] = NULL;
+		memset(df->ac, 0, sizeof(df->ac));
 		df->rs = dw->rs;
 	}
 	if (!df) {
@@ -641,10 +641,19 @@ static bool ports_ok(const struct det_rule *r, const struct weir_pkt *p, bool ha
  * fail early -- e.g. the address-indexed scan rules fail on flags:S for
  * every packet but a SYN.
  */
+static bool addrs_ports_ok(const struct det_rule *r, const struct weir_pkt *p, bool has_ports)
+{
+	if (ports_ok(r, p, has_ports, false) && det_addrs_match(&r->src, &p->src, p->ip_ver) &&
+	    det_addrs_match(&r->dst, &p->dst, p->ip_ver))
+		return true;
+	return r->bidir && ports_ok(r, p, has_ports, true) &&
+	       det_addrs_match(&r->src, &p->dst, p->ip_ver) &&
+	       det_addrs_match(&r->dst, &p->src, p->ip_ver);
+}
+
 static bool header_match(const struct det_rule *r, const struct weir_pkt *p,
 			 const struct flow_pkt_info *fi, uint8_t pbit, bool has_ports)
 {
-	bool fwd;
 
 	if (!(r->protos & pbit))
 		return false;
@@ -678,13 +687,24 @@ static bool header_match(const struct det_rule *r, const struct weir_pkt *p,
 	if (r->dsize.cmp && (!det_num_match(&r->dsize, p->payload_len) ||
 			     (r->dsize.cmp == DET_CMP_NE && !p->payload_len)))
 		return false;
-	fwd = ports_ok(r, p, has_ports, false) && det_addrs_match(&r->src, &p->src, p->ip_ver) &&
-	      det_addrs_match(&r->dst, &p->dst, p->ip_ver);
-	if (!fwd && !(r->bidir && ports_ok(r, p, has_ports, true) &&
-		      det_addrs_match(&r->src, &p->dst, p->ip_ver) &&
-		      det_addrs_match(&r->dst, &p->src, p->ip_ver)))
+	return addrs_ports_ok(r, p, has_ports);
+}
+
+/*
+ * The part of the header that cannot change within one direction of a flow:
+ * protocol, addresses, ports, to_server/to_client. A rule failing it will not
+ * match any later data of that direction either.
+ */
+static bool header_static_ok(const struct det_rule *r, const struct weir_pkt *p,
+			     enum flow_dir dir, uint8_t pbit, bool has_ports)
+{
+	if (!(r->protos & pbit))
 		return false;
-	return true;
+	if (r->flow & DET_FLOW_TOSERVER && dir != FLOW_DIR_TOSERVER)
+		return false;
+	if (r->flow & DET_FLOW_TOCLIENT && dir != FLOW_DIR_TOCLIENT)
+		return false;
+	return addrs_ports_ok(r, p, has_ports);
 }
 
 static bool flowbits_ok(struct detect_worker *dw, const struct det_rule *r, struct flow *f)
@@ -776,6 +796,10 @@ static int worker_use(struct detect_worker *dw, struct det_ruleset *rs)
 		const struct det_rule *r = rs->rules[i];
 
 		quick[i].protos = r->protos;
+		/* ip_proto:N for a protocol without its own class only sees "other" */
+		if (r->ip_proto.cmp == DET_CMP_EQ && r->ip_proto.a != 6 && r->ip_proto.a != 17 &&
+		    r->ip_proto.a != 1 && r->ip_proto.a != 58)
+			quick[i].protos &= DET_PROTO_OTHER;
 		/* flags:S and flags:+S both need S set in the packet */
 		if (r->has_flags && (r->flags_mod == DET_FLAGS_EXACT || r->flags_mod == DET_FLAGS_PLUS))
 			quick[i].flags_req = r->flags_set;
@@ -793,7 +817,6 @@ static int worker_use(struct detect_worker *dw, struct det_ruleset *rs)
 	dw->cand_words = words;
 	dw->cand_lo = words;
 	dw->cand_hi = 0;
-	memset(dw->acache, 0, sizeof(dw->acache));
 	dw->rs = rs;
 	return 0;
 }
@@ -890,7 +913,7 @@ static struct det_stream_state *stream_state(struct detect_worker *dw, struct fl
 
 /* Keep the sticky rules still in the window, add this packet's nominations. */
 static void sticky_update(struct detect_worker *dw, struct flow *f, enum flow_dir dir,
-			  uint64_t win_start)
+			  uint64_t win_start, const struct weir_pkt *p, uint8_t pbit, bool has_ports)
 {
 	struct det_stream_state *ss = stream_state(dw, f, dir);
 	struct det_flow *df;
@@ -909,6 +932,9 @@ static void sticky_update(struct detect_worker *dw, struct flow *f, enum flow_di
 		uint32_t k;
 
 		if (nm->start < win_start)
+			continue;
+		/* a rule this direction's header rules out never needs to stay */
+		if (!header_static_ok(dw->rs->rules[nm->rule], p, dir, pbit, has_ports))
 			continue;
 		if (!ss) {
 			df = flow_state(dw, f);
@@ -956,37 +982,39 @@ static uint32_t aidx_find(const struct det_aidx *ix, det_u128 v)
 }
 
 /* Header-only rules whose indexed address group (@side) holds @ip and that
- * pass the quick prefilter for @pbit and @tcp_flags. */
+ * pass the quick prefilter for @pbit and @tcp_flags. @c caches the lookup
+ * (may be a fresh zeroed entry when there is no flow). */
 static void aidx_mark(struct detect_worker *dw, int side, const struct weir_addr *ip,
-		      uint8_t ver, uint8_t pbit, uint8_t tcp_flags)
+		      uint8_t ver, uint8_t pbit, uint8_t tcp_flags, struct det_acache *c)
 {
 	const struct det_aidx *ix = &dw->rs->aidx[side][ver == 6];
-	struct det_acache *c;
-	uint32_t lo, h;
 	det_u128 v;
 
 	if (!ix->n)
 		return;
 	v = det_addr_value(ip, ver);
-	h = (uint32_t)v ^ (uint32_t)(v >> 32) ^ (uint32_t)(v >> 64) ^ (uint32_t)(v >> 96);
-	h = (h * 2654435761u) >> (32 - DET_ACACHE_BITS);
-	c = &dw->acache[side][h];
 	if (!c->valid || c->v != v) {
 		c->v = v;
 		c->lo = aidx_find(ix, v);
 		c->valid = 1;
-		c->protos = 0;
-		c->flags_req = 0xff;
+		c->protos_nf = 0;
+		c->tcp_req = 0xff;
 		for (uint32_t i = c->lo ? ix->off[c->lo - 1] : 0; c->lo && i < ix->off[c->lo]; i++) {
-			c->protos |= dw->quick[ix->rules[i]].protos;
-			c->flags_req &= dw->quick[ix->rules[i]].flags_req;
+			const struct det_quick *q = &dw->quick[ix->rules[i]];
+
+			if (!q->flags_req)
+				c->protos_nf |= q->protos;
+			if (q->protos & DET_PROTO_TCP)
+				c->tcp_req &= q->flags_req;
 		}
 	}
-	lo = c->lo;
-	/* the whole interval at once: e.g. all its rules want a SYN */
-	if (!lo || !(c->protos & pbit) || (tcp_flags & c->flags_req) != c->flags_req)
+	/* the whole interval at once: e.g. all its TCP rules want a SYN, and a
+	 * packet that is not TCP has no flags to give */
+	if (!c->lo)
 		return;
-	for (uint32_t i = ix->off[lo - 1]; i < ix->off[lo]; i++) {
+	if (pbit == DET_PROTO_TCP ? (tcp_flags & c->tcp_req) != c->tcp_req : !(c->protos_nf & pbit))
+		return;
+	for (uint32_t i = ix->off[c->lo - 1]; i < ix->off[c->lo]; i++) {
 		uint32_t idx = ix->rules[i];
 		const struct det_quick *q = &dw->quick[idx];
 
@@ -1079,11 +1107,15 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 	if (!end_only) {
 		/* a packet that is not TCP has no flags: rules needing some cannot match */
 		uint8_t tflags = is_tcp ? p->tcp_flags : 0;
+		struct det_flow *df = f ? flow_state(dw, f) : NULL;
+		struct det_acache tmp[2] = { { 0 } };
 
 		for (uint32_t i = 0; i < rs->n_hdr_only[pc]; i++)
 			mark_bit(dw, rs->hdr_only[pc][i]);
-		aidx_mark(dw, DET_AIDX_SRC, &p->src, p->ip_ver, pbit, tflags);
-		aidx_mark(dw, DET_AIDX_DST, &p->dst, p->ip_ver, pbit, tflags);
+		aidx_mark(dw, DET_AIDX_SRC, &p->src, p->ip_ver, pbit, tflags,
+			  df ? &df->ac[DET_AIDX_SRC][fi->dir] : &tmp[0]);
+		aidx_mark(dw, DET_AIDX_DST, &p->dst, p->ip_ver, pbit, tflags,
+			  df ? &df->ac[DET_AIDX_DST][fi->dir] : &tmp[1]);
 	}
 	if (rs->hs) {
 		/* In-order data: the payload is the start of the stream's new part, whose
@@ -1157,7 +1189,7 @@ static void run_rules(struct detect_worker *dw, const struct weir_pkt *p,
 	for (uint32_t i = 0; i < n_hits; i++)
 		emit_alert(dw, rs->rules[dw->hits[i]], p, fi);
 	if (b->stream && !end_only && rs->hs)
-		sticky_update(dw, f, fi->dir, b->sv.offset);
+		sticky_update(dw, f, fi->dir, b->sv.offset, p, pbit, has_ports);
 }
 
 /* Pick up a reloaded ruleset. Return: false when the worker cannot run now. */
