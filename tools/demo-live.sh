@@ -88,7 +88,10 @@ say "stopping weir (SIGTERM: detach, flush)"
 weir_stop TERM
 rc=$?
 
-say "alerts"
+say "alert events, as EVE JSON"
+grep '"event_type":"alert"' "$WORK/eve.json"
+
+say "alerts, one line each"
 /usr/bin/python3 - "$WORK/eve.json" <<'PY'
 import json, sys, collections
 types = collections.Counter()
@@ -106,6 +109,6 @@ for (src, dst, port, sid, sig), n in seen.items():
           "  (x%d)" % n if n > 1 else ""))
 print("\n  events: " + ", ".join("%s %d" % kv for kv in sorted(types.items())))
 PY
-echo "  EVE JSON: $WORK/eve.json (kept with KEEP_WORK=1)" >&2
+[ -n "$KEEP_WORK" ] && echo "  EVE JSON: $WORK/eve.json" >&2
 [ -n "$KEEP_WORK" ] && trap - EXIT && echo "  namespaces kept: ip netns list | grep $PFX" >&2
 exit $rc
