@@ -13,9 +13,13 @@
  *            work of one replay worker without capture and output;
  *   no-det   decode + flow only, so pipeline - no-det is detect's own cost.
  * Prints packets/s and payload MB/s of each and the ratios
- * pipeline/raw (the issue's target is >= 0.5) and raw/(detect only).
+ * pipeline/raw (the issue's target is >= 0.5) and raw/(detect only), and the
+ * ruleset's memory: heap growth while it was built (glibc mallinfo2: rules,
+ * indexes, the Hyperscan database) with the database and one worker's
+ * scratch on their own.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +133,7 @@ int main(int argc, char **argv)
 	struct det_ruleset *rs;
 	struct det_hs_scratch *scr;
 	struct weir_stats st;
+	size_t heap0, heap1, hs_db, hs_scr;
 	pcap_t *pc;
 
 	if (argc < 3) {
@@ -140,12 +145,15 @@ int main(int argc, char **argv)
 	paths[0] = argv[1];
 	paths[1] = NULL;
 	o.rule_paths = paths;
+	heap0 = mallinfo2().uordblks;
 	de = detect_engine__new(&o, &rep);
+	heap1 = mallinfo2().uordblks;
 	if (!de) {
 		fprintf(stderr, "detect_scan: rules %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
 	rs = det_engine_current(de);
+	det_hs_mem(rs->hs, &hs_db, &hs_scr);
 	pc = pcap_open_offline(argv[2], errbuf);
 	if (!pc) {
 		fprintf(stderr, "detect_scan: %s\n", errbuf);
@@ -238,8 +246,11 @@ int main(int argc, char **argv)
 		double raw = traw[reps / 2], pipe = tpipe[reps / 2], nod = tnod[reps / 2];
 		double det = pipe > nod ? pipe - nod : 1e-9;
 
-		printf("rules: %u loaded, %u skipped, built in %.1f ms\n", rep.loaded, rep.skipped,
-		       rep.compile_ms);
+		printf("rules: %u loaded, %u skipped, built in %.1f ms; heap %.1f MiB "
+		       "(Hyperscan database %.2f MiB, scratch per worker %.1f KiB)\n",
+		       rep.loaded, rep.skipped, rep.compile_ms,
+		       heap1 > heap0 ? (heap1 - heap0) / 1048576.0 : 0.0, hs_db / 1048576.0,
+		       hs_scr / 1024.0);
 		printf("capture: %zu packets, %llu with payload, %.1f MB payload\n", n,
 		       (unsigned long long)pay_pkts, pay_bytes / 1e6);
 		printf("| run (median of %d) | seconds | packets/s | payload MB/s |\n", reps);

@@ -173,6 +173,18 @@ void det_hs_scratch_free(struct det_hs_scratch *s)
 	free(s);
 }
 
+void det_hs_mem(const struct det_hs *h, size_t *db, size_t *scratch)
+{
+	*db = 0;
+	*scratch = 0;
+	if (!h)
+		return;
+	if (hs_database_size(h->db, db) != HS_SUCCESS)
+		*db = 0;
+	if (hs_scratch_size(h->proto, scratch) != HS_SUCCESS)
+		*scratch = 0;
+}
+
 struct scan_ctx {
 	const struct det_hs *h;
 	det_hs_cb cb;

@@ -329,6 +329,8 @@ typedef void (*det_hs_cb)(void *arg, uint32_t rule_idx, uint64_t end);
 struct det_hs_scratch;
 struct det_hs_scratch *det_hs_scratch_new(const struct det_hs *h);
 void det_hs_scratch_free(struct det_hs_scratch *s);
+/* det_hs_mem() - bytes of @h's compiled database and of one worker's scratch. */
+void det_hs_mem(const struct det_hs *h, size_t *db, size_t *scratch);
 /* det_hs_scan() - call @cb for every rule whose fast pattern occurs in @data
  * (once per pattern: the first occurrence). */
 int det_hs_scan(const struct det_hs *h, struct det_hs_scratch *s, const uint8_t *data,
