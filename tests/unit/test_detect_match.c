@@ -742,8 +742,8 @@ static void test_detect_packet_stream_split_and_retransmit(void **state)
 /*
  * The prefilter compiles only the last DET_FP_MAX bytes of a long fast
  * pattern and scans the stream from that far before the new data: a 40-byte
- * content whose last byte comes alone (its literal starts 31 bytes before the
- * new data) must still be found once, and its
+ * content whose last byte comes alone (its literal starts DET_FP_MAX - 1
+ * bytes before the new data) must still be found once, and its
  * truncated literal alone (no full content) must not alert.
  */
 static void test_detect_packet_stream_long_fast_pattern(void **state)
