@@ -9,7 +9,7 @@ set -u
 
 ALL_TESTS="test_signature_between_pods test_ping_udp_flows test_tcpreplay_into_pod
 test_new_pod_covered test_delete_veth_under_traffic test_file_intact test_kill9_restart
-test_sigterm_detaches test_sighup_reload"
+test_sigterm_detaches test_sighup_reload test_publish_tail"
 
 RULES=$WORK/test.rules
 cat >"$RULES" <<'R'
@@ -203,6 +203,39 @@ test_sighup_reload() {
 		fail sighup_reload "no reload message: $(tail -n 2 "$WORK/weir.err")"
 	fi
 	weir_stop
+}
+
+# weir run --publish: a real `weir tail` subscriber gets the same alert line as the EVE file.
+test_publish_tail() {
+	local url="ipc://$WORK/events.ipc"
+	start_or_fail --publish "$url" || return
+	"$WEIR" tail --type alert --count 1 "$url" >"$WORK/tail.out" 2>"$WORK/tail.err" &
+	local tailer=$!
+	sleep 0.5
+	pod b socat -u TCP-LISTEN:8080,reuseaddr OPEN:/dev/null &
+	local srv=$!
+	sleep 0.3
+	printf 'WEIR-TEST-ATTACK\n' | pod a socat -u - TCP:10.244.1.12:8080
+	wait $srv 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		kill -0 $tailer 2>/dev/null || break
+		sleep 0.1
+	done
+	kill $tailer 2>/dev/null
+	wait $tailer 2>/dev/null
+	weir_stop
+	local line
+	line=$(grep '"event_type":"alert"' "$WORK/eve.json" | head -n 1)
+	if [ ! -s "$WORK/tail.out" ]; then
+		fail publish_tail "weir tail received nothing: $(tail -n 2 "$WORK/tail.err")"
+	elif [ "$(head -n 1 "$WORK/tail.out")" != "$line" ]; then
+		fail publish_tail "tail line differs from the EVE line: $(head -c 300 "$WORK/tail.out")"
+	elif ! grep -q '"seq":' "$WORK/tail.out"; then
+		fail publish_tail "no seq in the published event"
+	else
+		pass publish_tail
+	fi
 }
 
 netns_run_tests
