@@ -23,6 +23,16 @@ struct output;
 struct output_pub;
 
 int replay_main(int argc, char **argv);
+
+/*
+ * cli_config_path() - the FILE of -c FILE / --config FILE in @argv, or NULL.
+ * cli_config_apply() - apply the YAML mapping in @path (keys: long options of
+ * @argp) to @input through @argp's parser; errors printed as "file:line: ...".
+ * Return: 0, or -errno / -EINVAL.
+ */
+struct argp;
+const char *cli_config_path(int argc, char **argv);
+int cli_config_apply(const struct argp *argp, void *input, const char *path);
 int run_main(int argc, char **argv);
 
 #define CLI_RULES_MAX_PATHS 64

@@ -75,6 +75,7 @@ enum {
 };
 
 static const struct argp_option run_options[] = {
+	{ "config", 'c', "FILE", 0, "Settings from a YAML file: long options as keys (cpu-budget: 0.5); command-line options win", 0 },
 	{ "workers", 'w', "N", 0, "Worker threads = ring shards (default: number of CPUs, max 64)", 0 },
 	{ "iface", OPT_IFACE, "GLOBS", 0, "Pod veth name globs, comma-separated (default veth*,cali*,lxc*)", 2 },
 	{ "overlay", OPT_OVERLAY, "GLOBS", 0, "Overlay device globs (default flannel.1,cilium_vxlan,vxlan.calico)", 2 },
@@ -194,6 +195,8 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--wakeup-bytes: bad size '%s'", arg);
 		a->kcfg.wakeup_bytes = (uint32_t)v;
 		break;
+	case 'c':
+		break; /* applied before the command line, see run_main() */
 	case OPT_POLL_MS:
 		if (cli_parse_u64(arg, 1, 1000, &v))
 			argp_error(state, "--poll-ms: '%s' is not from 1 to 1000", arg);
@@ -701,6 +704,9 @@ int run_main(int argc, char **argv)
 
 	a.workers = ncpu > 0 ? (uint32_t)(ncpu < WEIR_WORKERS_MAX ? ncpu : WEIR_WORKERS_MAX) : 1;
 	decode_opts_default(&a.po.decode);
+	/* The file first, so the command line overrides it. */
+	if (cli_config_path(argc, argv) && cli_config_apply(&run_argp, &a, cli_config_path(argc, argv)))
+		return 1;
 	if (argp_parse(&run_argp, argc, argv, 0, NULL, &a))
 		return 1;
 	if (!have_caps()) {
