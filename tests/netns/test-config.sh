@@ -8,7 +8,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-ALL_TESTS="test_bad_key test_bad_value test_bad_yaml test_missing_file test_good_file"
+ALL_TESTS="test_bad_key test_bad_value test_bad_yaml test_missing_file test_shipped_example
+test_good_file"
 
 expect_error() { # name file pattern
 	local rc
@@ -40,6 +41,17 @@ test_bad_yaml() {
 
 test_missing_file() {
 	expect_error missing_file "$WORK/nope.yaml" "nope.yaml: No such file"
+}
+
+# deploy/weir.yaml: every key and value is accepted (--help exits 0 after the file).
+test_shipped_example() {
+	local ex
+	ex=$(dirname "$0")/../../deploy/weir.yaml
+	if "$WEIR" run -c "$ex" --help >/dev/null 2>"$WORK/err"; then
+		pass shipped_example
+	else
+		fail shipped_example "$(head -n 1 "$WORK/err")"
+	fi
 }
 
 test_good_file() {
