@@ -113,29 +113,39 @@ static uint64_t wall_ns(void)
 
 /* --- events ------------------------------------------------------------ */
 
-static void worker_emit(void *arg, const struct weir_event *ev)
+/*
+ * Hand @ev to the output thread through @q (one producer per queue). A full
+ * queue waits in lossless mode (counted in @st as pipeline.queue_waits) or
+ * drops the event (output.queue_full). The output thread looks every
+ * OUTPUT_POLL_MS anyway: wake it early only when the queue fills, not with a
+ * futex call per event.
+ */
+static void emit_to_output(struct pipeline *pl, struct spsc_slots *q, struct weir_stats *st,
+			   const struct weir_event *ev)
 {
-	struct pipeline_worker *w = arg;
-	struct pipeline *pl = w->pl;
-
-	while (!spsc_slots_push(&w->evq, ev)) {
+	while (!spsc_slots_push(q, ev)) {
 		uint32_t snap;
 
 		if (!pl->o.lossless) {
-			STAT_INC(&w->stats, OUTPUT_QUEUE_FULL);
+			STAT_INC(st, OUTPUT_QUEUE_FULL);
 			return;
 		}
-		snap = qwait_snapshot(&w->evq.not_full);
-		if (spsc_slots_push(&w->evq, ev))
+		snap = qwait_snapshot(&q->not_full);
+		if (spsc_slots_push(q, ev))
 			break;
-		STAT_INC(&w->stats, PIPELINE_QUEUE_WAITS);
+		STAT_INC(st, PIPELINE_QUEUE_WAITS);
 		qwait_wake(&pl->out_wake);
-		qwait_sleep(&w->evq.not_full, snap, 100);
+		qwait_sleep(&q->not_full, snap, 100);
 	}
-	/* The output thread looks every OUTPUT_POLL_MS anyway: wake it early
-	 * only when the queue fills, not with a futex call per event. */
-	if (spsc_slots_count(&w->evq) >= (uint64_t)(w->evq.mask + 1) / 8)
+	if (spsc_slots_count(q) >= (uint64_t)(q->mask + 1) / 8)
 		qwait_wake(&pl->out_wake);
+}
+
+static void worker_emit(void *arg, const struct weir_event *ev)
+{
+	struct pipeline_worker *w = arg;
+
+	emit_to_output(w->pl, &w->evq, &w->stats, ev);
 }
 
 /* The heuristics thread's alerts: one more queue for the output thread. */
@@ -143,20 +153,7 @@ static void heur_emit(void *arg, const struct weir_event *ev)
 {
 	struct pipeline *pl = arg;
 
-	while (!spsc_slots_push(&pl->heur_evq, ev)) {
-		uint32_t snap;
-
-		if (!pl->o.lossless) {
-			STAT_INC(&pl->heur_stats, OUTPUT_QUEUE_FULL);
-			return;
-		}
-		snap = qwait_snapshot(&pl->heur_evq.not_full);
-		if (spsc_slots_push(&pl->heur_evq, ev))
-			break;
-		qwait_wake(&pl->out_wake);
-		qwait_sleep(&pl->heur_evq.not_full, snap, 100);
-	}
-	qwait_wake(&pl->out_wake);
+	emit_to_output(pl, &pl->heur_evq, &pl->heur_stats, ev);
 }
 
 static void flow_event_fill(struct weir_event *ev, const struct flow *f, uint64_t now_ns)

@@ -538,42 +538,55 @@ static int parse_addr_elem(const struct det_parse_ctx *c, const char *s, int dep
 	return parse_ip_elem(s, out, err, errlen);
 }
 
+/*
+ * Split "[a,b,...]" (or a single element) into @elems for an address or port
+ * group named @kind. *@copy receives the buffer the elements point into (the
+ * caller frees it). Return: the element count, or -EINVAL / -ENOMEM.
+ */
+static int group_split(const char *s, const char *kind, char **elems, int max, char **copy,
+		       char *err, size_t errlen)
+{
+	char *in;
+	size_t l;
+	int n;
+
+	*copy = strdup(s);
+	if (!*copy)
+		return -ENOMEM;
+	in = trim(*copy);
+	l = strlen(in);
+	if (in[0] != '[') {
+		elems[0] = in;
+		return 1;
+	}
+	if (l < 2 || in[l - 1] != ']')
+		goto bad;
+	in[l - 1] = 0;
+	n = split_list(in + 1, elems, max);
+	if (n >= 0)
+		return n;
+bad:
+	seterr(err, errlen, "bad %s group '%s'", kind, s);
+	return -EINVAL;
+}
+
 /* A group: positives united, minus negatives united; only negatives = any minus them. */
 static int parse_addr(const struct det_parse_ctx *c, const char *s, int depth,
 		      struct det_addrs *out, char *err, size_t errlen)
 {
 	struct det_addrs pos = { 0 }, neg = { 0 };
-	char *copy, *elems[4096], *in;
+	char *copy = NULL, *elems[4096];
 	bool have_pos = false;
 	int n, e = 0;
-	size_t l;
 
 	if (depth > DET_MAX_NEST) {
 		seterr(err, errlen, "address group nested too deep");
 		return -EINVAL;
 	}
-	copy = strdup(s);
-	if (!copy)
-		return -ENOMEM;
-	in = trim(copy);
-	l = strlen(in);
-	if (in[0] == '[') {
-		if (l < 2 || in[l - 1] != ']') {
-			seterr(err, errlen, "bad address group '%s'", s);
-			e = -EINVAL;
-			goto out;
-		}
-		in[l - 1] = 0;
-		in++;
-		n = split_list(in, elems, 4096);
-		if (n < 0) {
-			seterr(err, errlen, "bad address group '%s'", s);
-			e = -EINVAL;
-			goto out;
-		}
-	} else {
-		elems[0] = in;
-		n = 1;
+	n = group_split(s, "address", elems, 4096, &copy, err, errlen);
+	if (n < 0) {
+		e = n;
+		goto out;
 	}
 	for (int i = 0; i < n && !e; i++) {
 		struct det_addrs x = { 0 };
@@ -687,37 +700,18 @@ static int parse_ports(const struct det_parse_ctx *c, const char *s, int depth,
 		       struct det_rset *out, char *err, size_t errlen)
 {
 	struct det_rset pos = { 0 }, neg = { 0 };
-	char *copy, *elems[1024], *in;
+	char *copy = NULL, *elems[1024];
 	bool have_pos = false;
 	int n, e = 0;
-	size_t l;
 
 	if (depth > DET_MAX_NEST) {
 		seterr(err, errlen, "port group nested too deep");
 		return -EINVAL;
 	}
-	copy = strdup(s);
-	if (!copy)
-		return -ENOMEM;
-	in = trim(copy);
-	l = strlen(in);
-	if (in[0] == '[') {
-		if (l < 2 || in[l - 1] != ']') {
-			seterr(err, errlen, "bad port group '%s'", s);
-			e = -EINVAL;
-			goto out;
-		}
-		in[l - 1] = 0;
-		in++;
-		n = split_list(in, elems, 1024);
-		if (n < 0) {
-			seterr(err, errlen, "bad port group '%s'", s);
-			e = -EINVAL;
-			goto out;
-		}
-	} else {
-		elems[0] = in;
-		n = 1;
+	n = group_split(s, "port", elems, 1024, &copy, err, errlen);
+	if (n < 0) {
+		e = n;
+		goto out;
 	}
 	for (int i = 0; i < n && !e; i++) {
 		struct det_rset x = { 0 };

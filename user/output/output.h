@@ -98,7 +98,6 @@ struct output_opts {
 	const char *path;        /* "-" = stdout, else a file opened for append */
 	const char *host;        /* node name for "host", may be NULL */
 	uint16_t cid_seed;       /* Community ID seed */
-	bool payload;            /* reserved: "payload" fields (off; not implemented yet) */
 	struct weir_stats *stats;/* counters to update (kept, not owned); NULL = the
 				  * writer's own, see output_stats() */
 	size_t buf_size;         /* stdio buffer; 0 = 256 KiB */
